@@ -1,0 +1,131 @@
+# filter-jsonlog: an OpenSMTPD report filter that logs every event as JSON.
+# One Makefile for BSD make and GNU make: explicit lists, suffix rules, !=.
+
+PROG=		filter-jsonlog
+VERSION=	0.1.0
+
+PREFIX?=	/usr/local
+LIBEXECDIR?=	$(PREFIX)/libexec/smtpd
+MANDIR?=	$(PREFIX)/share/man
+DESTDIR?=
+
+CC?=		cc
+PKG_CONFIG?=	pkg-config
+CFLAGS?=	-O2 -g
+WERROR?=
+WARNFLAGS=	-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+		-Wsign-compare -Wformat=2 -Werror=implicit-function-declaration \
+		-fstack-protector-strong
+HARDEN?=	-D_FORTIFY_SOURCE=2
+JSONC_CFLAGS!=	$(PKG_CONFIG) --cflags json-c 2>/dev/null || echo
+JSONC_LIBS!=	$(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c
+EVENT_LIBS?=	-levent
+COMPAT_CFLAGS!=	sh mk/compat.sh "$(CC)"
+
+ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
+		$(COMPAT_CFLAGS) -DFJ_VERSION=\"$(VERSION)\"
+
+# The core: no libevent, no descriptors; shared by the program, the unit
+# tests, the fuzzer and the bench.
+CORE_SRCS=	src/protocol.c src/session.c src/render.c src/escape.c \
+		src/stats.c src/log.c src/compat/strtonum.c src/compat/strlcpy.c
+CORE_OBJS=	src/protocol.o src/session.o src/render.o src/escape.o \
+		src/stats.o src/log.o src/compat/strtonum.o src/compat/strlcpy.o
+OBJS=		src/main.o src/sink.o src/filter.o $(CORE_OBJS)
+
+UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
+		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink
+TEST_JSON=	tests/unit/jsoncheck
+
+.SUFFIXES: .c .o
+.c.o:
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
+
+all: $(PROG)
+
+$(PROG): $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(EVENT_LIBS)
+
+$(OBJS): include/filter-jsonlog.h include/compat.h
+
+# ---- tests -------------------------------------------------------------
+
+tests/unit/test_protocol: tests/unit/test_protocol.c tests/unit/check.h $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_protocol.c $(CORE_OBJS)
+tests/unit/test_session: tests/unit/test_session.c tests/unit/check.h $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_session.c $(CORE_OBJS)
+tests/unit/test_render: tests/unit/test_render.c tests/unit/check.h $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_render.c \
+	    $(CORE_OBJS) $(JSONC_LIBS)
+tests/unit/test_escape: tests/unit/test_escape.c tests/unit/check.h $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_escape.c \
+	    $(CORE_OBJS) $(JSONC_LIBS)
+tests/unit/test_sink: tests/unit/test_sink.c tests/unit/check.h src/sink.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_sink.c src/sink.o $(CORE_OBJS)
+$(TEST_JSON): tests/unit/jsoncheck.c
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
+	    $(JSONC_LIBS)
+
+tests/bench/gen: tests/bench/gen.c
+	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/gen.c
+
+# `make check` runs every suite, each adds its counts to tests/out/results,
+# and check-summary prints the total (and fails if anything failed).
+check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
+	@rm -rf tests/out && mkdir -p tests/out
+	-@$(MAKE) check-unit
+	-@$(MAKE) check-golden
+	-@$(MAKE) check-e2e
+	-@$(MAKE) check-examples
+	-@$(MAKE) check-asan
+	-@$(MAKE) check-fuzz
+	@sh tests/summary.sh
+
+check-unit: $(UNIT_TESTS)
+	@sh tests/unit/run.sh $(UNIT_TESTS)
+
+check-golden: $(PROG) $(TEST_JSON)
+	@sh tests/golden/run.sh
+
+check-e2e: $(PROG) $(TEST_JSON)
+	@sh tests/e2e/run.sh
+
+check-examples: $(PROG) $(TEST_JSON)
+	@sh tests/examples/run.sh
+
+check-fuzz:
+	@sh tests/fuzz/run.sh
+
+# Sanitizers: a separate build tree, so the normal objects stay as they are.
+check-asan:
+	@sh tests/asan.sh "$(CC)"
+
+regen: $(PROG)
+	@sh tests/golden/run.sh -regen
+
+deps-check:
+	@sh mk/deps.sh check
+
+demo: deps-demo all
+	@sh tests/e2e/demo.sh
+deps-demo:
+	@sh mk/deps.sh demo
+
+bench: all tests/bench/gen
+	@sh tests/bench/run.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh long
+
+install: $(PROG)
+	mkdir -p $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROG) $(DESTDIR)$(LIBEXECDIR)/$(PROG)
+	install -m 0644 filter-jsonlog.8 $(DESTDIR)$(MANDIR)/man8/filter-jsonlog.8
+
+clean:
+	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
+	rm -rf tests/out tests/asan-build tests/fuzz/build
+
+.PHONY: all check check-unit check-golden check-e2e check-examples check-fuzz \
+	check-asan regen deps-check deps-demo demo bench fuzz install clean

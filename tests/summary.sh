@@ -1,0 +1,23 @@
+#!/bin/sh
+# Sum the per-suite counts of a make check run; fail if any suite failed
+# or did not report at all.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+res=$top/tests/out/results
+want="unit golden e2e examples asan fuzz"
+pass=0 fail=0
+for s in $want; do
+	if ! grep -q "^$s " "$res" 2>/dev/null; then
+		echo "summary: suite $s did not report (it failed to run)" >&2
+		fail=$((fail + 1))
+	fi
+done
+if [ -f "$res" ]; then
+	while read -r name p f; do
+		printf '  %-10s %5d passed %5d failed\n' "$name" "$p" "$f"
+		pass=$((pass + p))
+		fail=$((fail + f))
+	done < "$res"
+fi
+echo "check: $pass passed, $fail failed"
+[ "$fail" = 0 ]

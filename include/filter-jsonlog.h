@@ -1,0 +1,372 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * filter-jsonlog: the types shared by its modules.  Data flows one way:
+ * main -> filter (lines, handshake) -> protocol (one line -> struct report)
+ * -> session (state) -> render (one JSON record) -> sink.
+ */
+
+#ifndef FILTER_JSONLOG_H
+#define FILTER_JSONLOG_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FJ_LINE_MAX		(64 * 1024)	/* longest line we keep */
+#define FJ_SIZE_DEFAULT		8000		/* record size cap */
+#define FJ_SIZE_MIN		1024
+#define FJ_SIZE_MAX		(1024 * 1024)
+#define FJ_SESSIONS_DEFAULT	100000
+#define FJ_RCPT_MAX		1000		/* recipients kept per tx */
+#define FJ_EVP_MAX		2000		/* envelope ids kept per tx */
+#define FJ_TIMEOUT_DEFAULT	300		/* smtp-session-timeout */
+#define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after */
+#define FJ_CONF_TEXT_MAX	255		/* admd, smtpd-version */
+
+/* A piece of a line: not NUL-terminated. */
+struct slice {
+	const char	*p;
+	size_t		 len;
+};
+
+enum rpt_event {
+	RPT_LINK_CONNECT,
+	RPT_LINK_GREETING,
+	RPT_LINK_IDENTIFY,
+	RPT_LINK_TLS,
+	RPT_LINK_AUTH,
+	RPT_LINK_DISCONNECT,
+	RPT_TX_RESET,
+	RPT_TX_BEGIN,
+	RPT_TX_MAIL,
+	RPT_TX_RCPT,
+	RPT_TX_ENVELOPE,
+	RPT_TX_DATA,
+	RPT_TX_COMMIT,
+	RPT_TX_ROLLBACK,
+	RPT_PROTOCOL_CLIENT,
+	RPT_PROTOCOL_SERVER,
+	RPT_FILTER_REPORT,
+	RPT_FILTER_RESPONSE,
+	RPT_TIMEOUT,
+	RPT_UNKNOWN,
+	RPT__COUNT
+};
+
+enum rpt_subsys {
+	SUB_SMTP_IN,
+	SUB_SMTP_OUT,
+	SUB_OTHER
+};
+
+/* The parameters of all events, by meaning rather than position. */
+enum rpt_field {
+	F_RDNS,
+	F_FCRDNS,
+	F_SRC,
+	F_DEST,
+	F_HOSTNAME,
+	F_METHOD,
+	F_IDENTITY,
+	F_TLS,
+	F_RESULT,
+	F_USER,
+	F_MSGID,
+	F_EVPID,
+	F_ADDRESS,
+	F_SIZE,
+	F_LINE,
+	F_KIND,
+	F_NAME,
+	F_MESSAGE,
+	F_PHASE,
+	F_RESPONSE,
+	F_PARAM,
+	F__COUNT
+};
+
+/* Result words of link-auth, tx-mail, tx-rcpt and tx-data. */
+enum rpt_result {
+	RES_NONE,
+	RES_OK,
+	RES_PERMFAIL,
+	RES_TEMPFAIL,
+	RES_PASS,
+	RES_FAIL,
+	RES_ERROR,
+	RES_OTHER
+};
+
+/* One parsed report line; the slices point into the line. */
+struct report {
+	int		 version;	/* major * 1000 + minor */
+	int		 unknown;	/* unknown event or version */
+	struct slice	 vstr;
+	int64_t		 time_us;	/* microseconds since the epoch */
+	int		 subsys;
+	struct slice	 subsys_name;
+	int		 event;
+	struct slice	 event_name;
+	uint64_t	 id;
+	const char	*idstr;		/* 16 hex digits in the line */
+	struct slice	 params;	/* everything after the session id */
+	int		 has_params;
+	uint32_t	 present;	/* bit (1 << F_x) per field present */
+	struct slice	 f[F__COUNT];
+	int		 result;	/* enum rpt_result of F_RESULT */
+	uint32_t	 msgid;
+	uint64_t	 evpid;
+	uint64_t	 size;
+};
+
+#define RPT_HAS(r, fld)	(((r)->present >> (fld)) & 1)
+
+/* protocol.c */
+int		 protocol_parse(const char *, size_t, struct report *,
+		    const char **);
+int		 protocol_event(const char *, size_t);
+const char	*protocol_event_name(int);
+int		 protocol_version(const char *, size_t, int *);
+#define PROTO_VERSION_NEWEST	7		/* 0.7 */
+
+/* escape.c: JSON string escaping to printable ASCII. */
+size_t		 escape_json(char *, const char *, size_t);
+#define ESCAPE_MAX(n)	((n) * 6)		/* worst case output size */
+
+/* A stored text, already escaped for JSON (without quotes). */
+struct estr {
+	char		*p;
+	uint32_t	 len;
+};
+
+/* session.c */
+enum { FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_UNIX, FAM_OTHER };
+
+struct endpoint {
+	struct estr	 addr;		/* source.address */
+	struct estr	 ip;		/* source.ip */
+	uint16_t	 port;
+	uint8_t		 family;
+};
+
+struct rcpt {
+	struct estr	 addr;
+	uint32_t	 evp_first;
+	uint16_t	 nevp;
+	uint8_t		 result;
+};
+
+enum { TXS_NONE, TXS_OPEN, TXS_CLOSED };
+enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK };
+
+struct tx {
+	uint32_t	 msgid;
+	uint8_t		 state;
+	uint8_t		 have_mail;
+	uint8_t		 mail_result;
+	uint8_t		 data_result;
+	uint8_t		 result;
+	uint8_t		 have_size;
+	struct estr	 from;
+	uint64_t	 size;
+	int64_t		 begin_us;
+	int64_t		 commit_us;
+	struct rcpt	*rcpt;
+	uint32_t	 nrcpt;
+	uint32_t	 rcptcap;
+	uint32_t	 naccepted;
+	uint32_t	 nrejected;
+	uint64_t	*evp;
+	uint32_t	 nevp;
+	uint32_t	 evpcap;
+	uint32_t	 evp_unclaimed;	/* first envelope not yet on a rcpt */
+};
+
+/* Texts that were too long to keep: listed in truncated_fields. */
+enum {
+	TL_SRC = 1 << 0,
+	TL_DST = 1 << 1,
+	TL_RDNS = 1 << 2,
+	TL_GREETING = 1 << 3,
+	TL_HELO = 1 << 4,
+	TL_TLS = 1 << 5,
+	TL_USER = 1 << 6,
+	TL_FROM = 1 << 7,
+	TL_RCPT = 1 << 8
+};
+
+struct session {
+	struct session	*hnext;
+	TAILQ_ENTRY(session) lru;
+	uint64_t	 id;
+	uint8_t		 subsys;
+	uint8_t		 connected;
+	uint8_t		 fcrdns;	/* RES_PASS, RES_FAIL, RES_ERROR */
+	uint8_t		 helo_method;	/* 0, 1 HELO, 2 EHLO, 3 LHLO */
+	uint8_t		 auth_result;
+	uint8_t		 tls;
+	uint8_t		 auth_data;	/* next client line is AUTH data */
+	uint8_t		 ended;
+	uint32_t	 toolong;	/* TL_* */
+	uint64_t	 seq;
+	int64_t		 start_us;
+	int64_t		 last_us;
+	struct endpoint	 src;
+	struct endpoint	 dst;
+	struct estr	 rdns;
+	struct estr	 greeting;
+	struct estr	 helo;
+	struct estr	 tls_raw;
+	struct estr	 tls_version;
+	struct estr	 tls_cipher;
+	int32_t		 tls_bits;
+	struct estr	 user;
+	uint32_t	 tx_count;
+	uint32_t	 rcpt_count;
+	uint32_t	 command_count;
+	uint32_t	 message_count;
+	struct tx	 tx;
+};
+
+TAILQ_HEAD(session_lru, session);
+
+struct sessions {
+	struct session	**bucket;
+	size_t		 nbucket;
+	size_t		 count;
+	size_t		 cap;
+	int64_t		 expire_us;
+	int64_t		 now_us;
+	size_t		 textmax;	/* longest escaped text kept */
+	struct session_lru lru;
+};
+
+void		 sessions_init(struct sessions *, size_t, int64_t, size_t);
+void		 sessions_free(struct sessions *);
+struct session	*session_get(struct sessions *, int, uint64_t, int64_t);
+void		 session_apply(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_done(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_expire(struct sessions *);
+int		 estr_set(struct estr *, const char *, size_t, size_t);
+void		 estr_free(struct estr *);
+
+/* render.c */
+struct render_conf {
+	struct estr	 version;	/* config|smtpd-version */
+	struct estr	 hostname;	/* config|admd */
+	size_t		 cap;		/* record size cap */
+};
+
+struct wbuf {
+	char		*b;
+	size_t		 len;
+	size_t		 limit;
+	int		 over;
+};
+
+size_t		 render_record(const struct render_conf *,
+		    const struct session *, const struct report *, char *,
+		    size_t, int *);
+size_t		 render_time(char *, int64_t);
+
+/* stats.c */
+struct stats {
+	uint64_t	 lines;
+	uint64_t	 events;
+	uint64_t	 records;
+	uint64_t	 malformed;
+	uint64_t	 unknown;
+	uint64_t	 ignored;
+	uint64_t	 overlong;
+	uint64_t	 truncated;
+	uint64_t	 dropped;
+	uint64_t	 written;
+	uint64_t	 sessions;	/* open now */
+	uint64_t	 expired;
+	uint64_t	 evicted;
+	uint64_t	 capped;	/* recipients/envelopes past the caps */
+};
+extern struct stats stats;
+
+size_t		 stats_line(char *, size_t);
+
+/* log.c: diagnostics to stderr, rate-limited. */
+void		 log_init(const char *, int);
+void		 log_warnx(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+void		 log_info(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+
+/* filter.c: lines in, records out, no descriptors. */
+typedef void	 (*filter_out_cb)(void *, const char *, size_t);
+
+struct filter {
+	struct sessions	 sessions;
+	struct render_conf rconf;
+	uint32_t	 evmask;	/* events that produce records */
+	int		 state;		/* FS_* */
+	int		 registering;	/* may write register lines */
+	int		 registered_nb;	/* main: fd 0 made non-blocking */
+	int		 subsys_seen;	/* bit per SUB_* announced */
+	int64_t		 timeout;
+	char		*in;		/* unparsed input */
+	size_t		 inlen;
+	size_t		 incap;
+	int		 discarding;	/* inside an overlong line */
+	char		*rec;		/* record scratch */
+	size_t		 reccap;
+	filter_out_cb	 record_cb;
+	filter_out_cb	 register_cb;
+	void		*cb_arg;
+};
+
+enum { FS_HANDSHAKE, FS_RUNNING };
+
+void		 filter_init(struct filter *, size_t, size_t, uint32_t);
+void		 filter_free(struct filter *);
+char		*filter_space(struct filter *, size_t);
+void		 filter_commit(struct filter *, size_t);
+void		 filter_feed(struct filter *, const char *, size_t);
+void		 filter_eof(struct filter *);
+void		 filter_line(struct filter *, const char *, size_t);
+int		 filter_events(const char *, uint32_t *, const char **);
+
+/* sink.c */
+enum { SINK_DONE, SINK_AGAIN, SINK_RETRY };
+struct sink;
+struct sink	*sink_file(const char *);
+struct sink	*sink_syslog(const char *, int, const char *);
+void		 sink_write(struct sink *, const char *, size_t);
+int		 sink_flush(struct sink *);
+int		 sink_fd(struct sink *);
+size_t		 sink_pending(struct sink *);
+void		 sink_reopen(struct sink *);
+void		 sink_drain(struct sink *, int);
+void		 sink_close(struct sink *);
+int		 sink_facility(const char *);
+
+/* Allocation that cannot fail quietly: a broken invariant ends it. */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+
+#endif /* FILTER_JSONLOG_H */

@@ -1,0 +1,157 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * JSON string escaping to printable ASCII.  Every byte outside 0x20-0x7e
+ * becomes an escape, valid UTF-8 becomes \uXXXX (surrogate pairs above
+ * U+FFFF) and every byte that does not start a valid sequence becomes
+ * \ufffd, so no syslog daemon on the way has anything left to rewrite.
+ */
+
+#include <string.h>
+
+#include "filter-jsonlog.h"
+
+/* 0: copy as is; 1: escape; 2: start of a multi-byte sequence. */
+static const unsigned char cls[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+static const char hex[] = "0123456789abcdef";
+
+static size_t	 put_u(char *, unsigned int);
+static int	 utf8_decode(const unsigned char *, size_t, unsigned int *);
+
+/*
+ * Escape n bytes of s into out, which has room for ESCAPE_MAX(n) bytes;
+ * return the length written.  No quotes are added.
+ */
+size_t
+escape_json(char *out, const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + n, *run;
+	char			*o = out;
+	unsigned int		 cp;
+	int			 k;
+
+	while (p < end) {
+		for (run = p; p < end && cls[*p] == 0; p++)
+			;
+		if (p > run) {
+			memcpy(o, run, p - run);
+			o += p - run;
+			if (p == end)
+				break;
+		}
+		if (cls[*p] == 1) {
+			*o++ = '\\';
+			switch (*p) {
+			case '"':	*o++ = '"'; break;
+			case '\\':	*o++ = '\\'; break;
+			case '\b':	*o++ = 'b'; break;
+			case '\f':	*o++ = 'f'; break;
+			case '\n':	*o++ = 'n'; break;
+			case '\r':	*o++ = 'r'; break;
+			case '\t':	*o++ = 't'; break;
+			default:
+				o--;
+				o += put_u(o, *p);
+				break;
+			}
+			p++;
+			continue;
+		}
+		if ((k = utf8_decode(p, end - p, &cp)) == 0) {
+			o += put_u(o, 0xfffd);
+			p++;
+			continue;
+		}
+		p += k;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			o += put_u(o, 0xd800 + (cp >> 10));
+			o += put_u(o, 0xdc00 + (cp & 0x3ff));
+		} else
+			o += put_u(o, cp);
+	}
+	return (o - out);
+}
+
+/* "\uXXXX" */
+static size_t
+put_u(char *o, unsigned int cp)
+{
+	o[0] = '\\';
+	o[1] = 'u';
+	o[2] = hex[(cp >> 12) & 0xf];
+	o[3] = hex[(cp >> 8) & 0xf];
+	o[4] = hex[(cp >> 4) & 0xf];
+	o[5] = hex[cp & 0xf];
+	return (6);
+}
+
+/*
+ * One well-formed UTF-8 sequence (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF): its length, or 0.
+ */
+static int
+utf8_decode(const unsigned char *p, size_t n, unsigned int *cp)
+{
+	unsigned int	 c = p[0], min;
+	int		 len, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return (0);
+	if (n < (size_t)len)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (len);
+}

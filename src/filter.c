@@ -1,0 +1,303 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The filter without descriptors: bytes in, split into lines; the
+ * handshake; each report line through protocol, session and render, and
+ * the record out through a callback.  main.c, the tests, the fuzzer and
+ * the bench all drive it the same way.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter-jsonlog.h"
+#include "compat.h"
+
+#define IN_CHUNK	(64 * 1024)
+
+static void	 config_line(struct filter *, const char *, size_t);
+static void	 do_register(struct filter *);
+static void	 report_line(struct filter *, const char *, size_t);
+static int	 has_prefix(const char *, size_t, const char *);
+
+/* cap: record size cap; nsess: session cap; evmask: events recorded. */
+void
+filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
+{
+	memset(f, 0, sizeof(*f));
+	f->timeout = FJ_TIMEOUT_DEFAULT;
+	/* A stored text longer than the cap could never be written. */
+	sessions_init(&f->sessions, nsess,
+	    (int64_t)FJ_EXPIRE_FACTOR * f->timeout * 1000000, cap);
+	f->rconf.cap = cap;
+	f->evmask = evmask;
+	f->reccap = cap + 1;
+	f->rec = xmalloc(f->reccap);
+	f->state = FS_HANDSHAKE;
+	f->registering = 1;
+}
+
+void
+filter_free(struct filter *f)
+{
+	sessions_free(&f->sessions);
+	estr_free(&f->rconf.version);
+	estr_free(&f->rconf.hostname);
+	free(f->rec);
+	free(f->in);
+	f->rec = f->in = NULL;
+}
+
+/* Room for at least want more input bytes: fill it, then filter_commit. */
+char *
+filter_space(struct filter *f, size_t want)
+{
+	if (f->incap - f->inlen < want) {
+		f->incap = f->inlen + want;
+		f->in = xreallocarray(f->in, f->incap, 1);
+	}
+	return (f->in + f->inlen);
+}
+
+/* n bytes were put at filter_space(): handle the complete lines. */
+void
+filter_commit(struct filter *f, size_t n)
+{
+	char	*p = f->in, *end, *nl;
+
+	f->inlen += n;
+	end = f->in + f->inlen;
+	while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
+		if (f->discarding)
+			f->discarding = 0;	/* the overlong line ends */
+		else
+			filter_line(f, p, nl - p);
+		p = nl + 1;
+	}
+	/* What is left is the start of a line. */
+	if (end - p > FJ_LINE_MAX || (f->discarding && p < end)) {
+		if (!f->discarding) {
+			stats.overlong++;
+			log_warnx("line longer than %d bytes discarded",
+			    FJ_LINE_MAX);
+		}
+		f->discarding = 1;
+		p = end;
+	}
+	if (p > f->in) {
+		memmove(f->in, p, end - p);
+		f->inlen = end - p;
+	}
+}
+
+void
+filter_feed(struct filter *f, const char *buf, size_t n)
+{
+	while (n > 0) {
+		size_t	 k = n < IN_CHUNK ? n : IN_CHUNK;
+
+		memcpy(filter_space(f, k), buf, k);
+		filter_commit(f, k);
+		buf += k;
+		n -= k;
+	}
+}
+
+/* End of input: a last line without its newline still counts. */
+void
+filter_eof(struct filter *f)
+{
+	if (f->inlen > 0 && !f->discarding)
+		filter_line(f, f->in, f->inlen);
+	f->inlen = 0;
+	f->discarding = 0;
+}
+
+/* One line, without its newline. */
+void
+filter_line(struct filter *f, const char *line, size_t len)
+{
+	stats.lines++;
+	if (memchr(line, '\0', len) != NULL) {
+		stats.malformed++;
+		log_warnx("line with a NUL byte ignored");
+		return;
+	}
+	if (has_prefix(line, len, "report|")) {
+		/*
+		 * A stream without a handshake (a saved stream replayed by
+		 * hand) is processed the same way, without registering.
+		 */
+		f->state = FS_RUNNING;
+		f->registering = 0;
+		report_line(f, line, len);
+		return;
+	}
+	if (has_prefix(line, len, "config|")) {
+		if (f->state == FS_HANDSHAKE)
+			config_line(f, line + 7, len - 7);
+		else
+			stats.ignored++;	/* a repeated handshake */
+		return;
+	}
+	/* filter|… when someone registered hooks, or noise: never answer */
+	stats.ignored++;
+}
+
+/*
+ * "-e link-connect,tx-commit": the mask of events that produce records.
+ * "unknown" stands for events this filter does not know.
+ */
+int
+filter_events(const char *list, uint32_t *mask, const char **errstr)
+{
+	const char	*p = list, *comma;
+	size_t		 len;
+	int		 ev;
+
+	*mask = 0;
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		ev = protocol_event(p, len);
+		if (ev == RPT_UNKNOWN && !(len == 7 &&
+		    strncmp(p, "unknown", 7) == 0)) {
+			*errstr = "unknown event name";
+			return (-1);
+		}
+		*mask |= 1U << ev;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (*mask == 0) {
+		*errstr = "empty event list";
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+config_line(struct filter *f, const char *p, size_t len)
+{
+	const char	*bar = memchr(p, '|', len);
+	size_t		 klen = bar ? (size_t)(bar - p) : len;
+	const char	*v = bar ? bar + 1 : p + len;
+	size_t		 vlen = p + len - v;
+	char		 num[16];
+	const char	*errstr;
+	long long	 t;
+
+	if (klen == 5 && memcmp(p, "ready", 5) == 0) {
+		f->state = FS_RUNNING;
+		if (f->registering)
+			do_register(f);
+		f->registering = 0;
+	} else if (klen == 13 && memcmp(p, "smtpd-version", 13) == 0) {
+		(void)estr_set(&f->rconf.version, v, vlen, FJ_CONF_TEXT_MAX);
+	} else if (klen == 4 && memcmp(p, "admd", 4) == 0) {
+		(void)estr_set(&f->rconf.hostname, v, vlen, FJ_CONF_TEXT_MAX);
+	} else if (klen == 9 && memcmp(p, "subsystem", 9) == 0) {
+		if (vlen == 7 && memcmp(v, "smtp-in", 7) == 0)
+			f->subsys_seen |= 1 << SUB_SMTP_IN;
+		else if (vlen == 8 && memcmp(v, "smtp-out", 8) == 0)
+			f->subsys_seen |= 1 << SUB_SMTP_OUT;
+		else
+			log_warnx("unknown subsystem %.*s not registered",
+			    (int)(vlen > 64 ? 64 : vlen), v);
+	} else if (klen == 20 && memcmp(p, "smtp-session-timeout", 20) == 0) {
+		if (vlen > 0 && vlen < sizeof(num)) {
+			memcpy(num, v, vlen);
+			num[vlen] = '\0';
+			t = strtonum(num, 1, 86400, &errstr);
+			if (errstr == NULL) {
+				f->timeout = t;
+				f->sessions.expire_us =
+				    (int64_t)FJ_EXPIRE_FACTOR * t * 1000000;
+			}
+		}
+	}
+	/* protocol, and keys of the future: informational */
+}
+
+/*
+ * Register every event of exactly the subsystems smtpd announced; when it
+ * announced none (6.6, where smtp-out registration is fatal), smtp-in.
+ */
+static void
+do_register(struct filter *f)
+{
+	char	 buf[128];
+	size_t	 n = 0;
+
+	if (f->register_cb == NULL)
+		return;
+	if (f->subsys_seen == 0 || f->subsys_seen & (1 << SUB_SMTP_IN)) {
+		memcpy(buf + n, "register|report|smtp-in|*\n", 26);
+		n += 26;
+	}
+	if (f->subsys_seen & (1 << SUB_SMTP_OUT)) {
+		memcpy(buf + n, "register|report|smtp-out|*\n", 27);
+		n += 27;
+	}
+	memcpy(buf + n, "register|ready\n", 15);
+	n += 15;
+	f->register_cb(f->cb_arg, buf, n);
+}
+
+static void
+report_line(struct filter *f, const char *line, size_t len)
+{
+	struct report	 r;
+	struct session	*s;
+	const char	*errstr;
+	size_t		 n;
+	int		 truncated;
+
+	if (protocol_parse(line, len, &r, &errstr) == -1) {
+		stats.malformed++;
+		log_warnx("%s: %.*s", errstr, (int)(len > 200 ? 200 : len),
+		    line);
+		return;
+	}
+	stats.events++;
+	if (r.unknown)
+		stats.unknown++;
+	s = session_get(&f->sessions, r.subsys, r.id, r.time_us);
+	session_apply(&f->sessions, s, &r);
+	if (f->evmask & (1U << r.event)) {
+		n = render_record(&f->rconf, s, &r, f->rec, f->reccap,
+		    &truncated);
+		if (n > 0) {
+			stats.records++;
+			if (truncated)
+				stats.truncated++;
+			if (f->record_cb != NULL)
+				f->record_cb(f->cb_arg, f->rec, n);
+		}
+	}
+	session_done(&f->sessions, s, &r);
+	session_expire(&f->sessions);
+}
+
+static int
+has_prefix(const char *line, size_t len, const char *prefix)
+{
+	size_t	 n = strlen(prefix);
+
+	return (len >= n && memcmp(line, prefix, n) == 0);
+}

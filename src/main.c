@@ -1,0 +1,329 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * filter-jsonlog: an OpenSMTPD report filter that writes every event, with
+ * the whole state of its session, as one JSON record.  This file holds the
+ * options, the sandbox and the event loop; the work is in filter.c.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter-jsonlog.h"
+#include "compat.h"
+
+#define READ_CHUNK	(64 * 1024)
+#define DRAIN_MS	3000
+
+static struct filter	 filter;
+static struct sink	*sink;
+static struct event	 ev_in, ev_out, ev_retry;
+static struct event	 ev_term, ev_int, ev_hup, ev_usr1;
+static int		 out_armed;
+
+static __dead void usage(void);
+static void	 on_input(int, short, void *);
+static void	 on_output(int, short, void *);
+static void	 on_signal(int, short, void *);
+static void	 on_record(void *, const char *, size_t);
+static void	 on_register(void *, const char *, size_t);
+static void	 flush_sink(void);
+static __dead void finish(void);
+static void	 print_stats(void);
+static void	 sandbox_init(const char *, int);
+
+int
+main(int argc, char *argv[])
+{
+	const char	*out = NULL, *tag = "filter-jsonlog";
+	const char	*sock = "/dev/log", *errstr;
+	uint32_t	 evmask = ~0U;
+	size_t		 cap = FJ_SIZE_DEFAULT, nsess = FJ_SESSIONS_DEFAULT;
+	struct stat	 st0, st1;
+	int		 ch, facility = 2;	/* mail */
+
+	while ((ch = getopt(argc, argv, "Ve:f:n:o:S:s:t:")) != -1) {
+		switch (ch) {
+		case 'V':
+			printf("filter-jsonlog %s\n", FJ_VERSION);
+			return (0);
+		case 'e':
+			if (filter_events(optarg, &evmask, &errstr) == -1)
+				errx(1, "-e %s: %s", optarg, errstr);
+			break;
+		case 'f':
+			if ((facility = sink_facility(optarg)) == -1)
+				errx(1, "-f %s: unknown syslog facility",
+				    optarg);
+			break;
+		case 'n':
+			nsess = strtonum(optarg, 1, 100000000, &errstr);
+			if (errstr != NULL)
+				errx(1, "-n %s: session cap is %s", optarg,
+				    errstr);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 's':
+			cap = strtonum(optarg, FJ_SIZE_MIN, FJ_SIZE_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "-s %s: record size cap is %s "
+				    "(%d to %d bytes)", optarg, errstr,
+				    FJ_SIZE_MIN, FJ_SIZE_MAX);
+			break;
+		case 't':
+			if (*optarg == '\0' || strlen(optarg) > 64)
+				errx(1, "-t: the tag takes 1 to 64 bytes");
+			tag = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	if (argc != 0)
+		usage();
+
+	/* stdin and stdout are one socket under smtpd: never write there */
+	if (out != NULL && strcmp(out, "-") == 0 &&
+	    fstat(STDIN_FILENO, &st0) == 0 && fstat(STDOUT_FILENO, &st1) == 0 &&
+	    S_ISSOCK(st1.st_mode) && st0.st_dev == st1.st_dev &&
+	    st0.st_ino == st1.st_ino)
+		errx(1, "-o -: stdout is smtpd's socket; name a file");
+
+	log_init("filter-jsonlog", 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (out != NULL) {
+		if ((sink = sink_file(out)) == NULL)
+			err(1, "%s", out);
+	} else
+		sink = sink_syslog(sock, facility, tag);
+	sandbox_init(out, out == NULL);
+
+	filter_init(&filter, cap, nsess, evmask);
+	filter.record_cb = on_record;
+	/* with -o -, stdout carries records: it is not smtpd */
+	if (out == NULL || strcmp(out, "-") != 0)
+		filter.register_cb = on_register;
+
+	/* poll(2) takes regular files (a saved stream); epoll does not */
+	if (fstat(STDIN_FILENO, &st0) == 0 && S_ISREG(st0.st_mode))
+		setenv("EVENT_NOEPOLL", "1", 1);
+	event_init();
+	event_set(&ev_in, STDIN_FILENO, EV_READ | EV_PERSIST, on_input, NULL);
+	event_add(&ev_in, NULL);
+	evtimer_set(&ev_retry, on_output, NULL);
+	signal_set(&ev_term, SIGTERM, on_signal, NULL);
+	signal_set(&ev_hup, SIGHUP, on_signal, NULL);
+	signal_set(&ev_usr1, SIGUSR1, on_signal, NULL);
+	signal_add(&ev_term, NULL);
+	signal_add(&ev_hup, NULL);
+	signal_add(&ev_usr1, NULL);
+	/* ^C ends an interactive run; under smtpd only TERM does */
+	if (isatty(STDIN_FILENO)) {
+		signal_set(&ev_int, SIGINT, on_signal, NULL);
+		signal_add(&ev_int, NULL);
+	} else
+		signal(SIGINT, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
+
+	event_dispatch();
+	finish();
+}
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: filter-jsonlog [-V] [-e events] [-f facility] "
+	    "[-n sessions] [-o file]\n"
+	    "                      [-S socket] [-s bytes] [-t tag]\n");
+	exit(1);
+}
+
+static void
+on_input(int fd, short event, void *arg)
+{
+	char	*p;
+	ssize_t	 n;
+	int	 i, fl;
+
+	(void)event;
+	(void)arg;
+	for (i = 0; i < 8; i++) {
+		p = filter_space(&filter, READ_CHUNK);
+		n = read(fd, p, READ_CHUNK);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			log_info("read: %s", strerror(errno));
+			finish();
+		}
+		if (n == 0)
+			finish();
+		filter_commit(&filter, n);
+		if (filter.state == FS_HANDSHAKE)
+			break;	/* fd 0 still blocks: one read per wakeup */
+		if (!(filter.registered_nb)) {
+			/* registered: from now on reads must not block */
+			if ((fl = fcntl(fd, F_GETFL)) != -1)
+				(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+			filter.registered_nb = 1;
+		}
+		if (n < READ_CHUNK)
+			break;
+	}
+	flush_sink();
+}
+
+/* The sink can take more, or a retry is due. */
+static void
+on_output(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	out_armed = 0;
+	flush_sink();
+}
+
+static void
+flush_sink(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (out_armed || sink_pending(sink) == 0)
+		return;
+	switch (sink_flush(sink)) {
+	case SINK_AGAIN:
+		event_set(&ev_out, sink_fd(sink), EV_WRITE, on_output, NULL);
+		event_add(&ev_out, NULL);
+		out_armed = 1;
+		break;
+	case SINK_RETRY:
+		evtimer_add(&ev_retry, &tv);
+		out_armed = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_signal(int sig, short event, void *arg)
+{
+	(void)event;
+	(void)arg;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		finish();
+		/* NOTREACHED */
+	case SIGHUP:
+		sink_reopen(sink);
+		flush_sink();
+		break;
+	case SIGUSR1:
+		print_stats();
+		break;
+	}
+}
+
+static void
+on_record(void *arg, const char *rec, size_t len)
+{
+	(void)arg;
+	sink_write(sink, rec, len);
+}
+
+/* The register lines go to smtpd before fd 0 (the same socket) is
+ * made non-blocking; a failure here is a startup failure. */
+static void
+on_register(void *arg, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	(void)arg;
+	while (len > 0) {
+		n = write(STDOUT_FILENO, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_info("register: %s", strerror(errno));
+			return;
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+/* stdin is closed (smtpd is gone), or TERM: flush, count, exit 0. */
+static __dead void
+finish(void)
+{
+	filter_eof(&filter);
+	sink_drain(sink, DRAIN_MS);
+	print_stats();
+	filter_free(&filter);
+	sink_close(sink);
+	exit(0);
+}
+
+static void
+print_stats(void)
+{
+	char	 buf[512];
+
+	(void)stats_line(buf, sizeof(buf));
+	log_info("%s", buf);
+}
+
+/* Allow only what the sink needs, once it is open (OpenBSD). */
+static void
+sandbox_init(const char *out, int use_syslog)
+{
+	if (use_syslog) {
+		if (pledge("stdio unix", NULL) == -1)
+			err(1, "pledge");
+		return;
+	}
+	if (strcmp(out, "-") == 0) {
+		if (pledge("stdio", NULL) == -1)
+			err(1, "pledge");
+		return;
+	}
+	if (unveil(out, "cw") == -1 || unveil(NULL, NULL) == -1)
+		err(1, "unveil");
+	if (pledge("stdio wpath cpath", NULL) == -1)
+		err(1, "pledge");
+}

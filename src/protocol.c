@@ -1,0 +1,442 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The report protocol: one line in, one struct report out.  Which field
+ * sits where depends on the event and the protocol version; that is data
+ * (the layout table below), not code.
+ */
+
+#include <string.h>
+
+#include "filter-jsonlog.h"
+
+#define V(maj, min)	((maj) * 1000 + (min))
+#define NSLOT		4
+
+/*
+ * One row per (event, first version it applies to).  nfield parameters
+ * are taken from the left; the last one keeps the rest of the line.  With
+ * rsplit the last field is cut at the last '|' instead and the one before
+ * it takes what lies between: before 0.6 (tx-mail, tx-rcpt) and 0.7
+ * (link-auth) the result came after the field that may hold a '|'.
+ */
+struct layout {
+	int		 event;
+	int		 since;
+	int		 nfield;
+	int		 nmin;		/* fewer fields are malformed */
+	int		 rsplit;
+	unsigned char	 slot[NSLOT];
+};
+
+static const struct layout layouts[] = {
+	{ RPT_LINK_CONNECT,	V(0, 0), 4, 4, 0,
+	    { F_RDNS, F_FCRDNS, F_SRC, F_DEST } },
+	{ RPT_LINK_GREETING,	V(0, 0), 1, 1, 0, { F_HOSTNAME } },
+	{ RPT_LINK_IDENTIFY,	V(0, 0), 2, 2, 0, { F_METHOD, F_IDENTITY } },
+	{ RPT_LINK_TLS,		V(0, 0), 1, 1, 0, { F_TLS } },
+	{ RPT_LINK_AUTH,	V(0, 0), 2, 2, 1, { F_USER, F_RESULT } },
+	{ RPT_LINK_AUTH,	V(0, 7), 2, 2, 0, { F_RESULT, F_USER } },
+	{ RPT_LINK_DISCONNECT,	V(0, 0), 0, 0, 0, { 0 } },
+	{ RPT_TX_RESET,		V(0, 0), 1, 1, 0, { F_MSGID } },
+	{ RPT_TX_BEGIN,		V(0, 0), 1, 1, 0, { F_MSGID } },
+	{ RPT_TX_MAIL,		V(0, 0), 3, 3, 1,
+	    { F_MSGID, F_ADDRESS, F_RESULT } },
+	{ RPT_TX_MAIL,		V(0, 6), 3, 3, 0,
+	    { F_MSGID, F_RESULT, F_ADDRESS } },
+	{ RPT_TX_RCPT,		V(0, 0), 3, 3, 1,
+	    { F_MSGID, F_ADDRESS, F_RESULT } },
+	{ RPT_TX_RCPT,		V(0, 6), 3, 3, 0,
+	    { F_MSGID, F_RESULT, F_ADDRESS } },
+	{ RPT_TX_ENVELOPE,	V(0, 0), 2, 2, 0, { F_MSGID, F_EVPID } },
+	{ RPT_TX_DATA,		V(0, 0), 2, 2, 0, { F_MSGID, F_RESULT } },
+	{ RPT_TX_COMMIT,	V(0, 0), 2, 2, 0, { F_MSGID, F_SIZE } },
+	{ RPT_TX_ROLLBACK,	V(0, 0), 1, 1, 0, { F_MSGID } },
+	{ RPT_PROTOCOL_CLIENT,	V(0, 0), 1, 1, 0, { F_LINE } },
+	{ RPT_PROTOCOL_SERVER,	V(0, 0), 1, 1, 0, { F_LINE } },
+	{ RPT_FILTER_REPORT,	V(0, 0), 3, 3, 0,
+	    { F_KIND, F_NAME, F_MESSAGE } },
+	{ RPT_FILTER_RESPONSE,	V(0, 0), 3, 2, 0,
+	    { F_PHASE, F_RESPONSE, F_PARAM } },
+	{ RPT_TIMEOUT,		V(0, 0), 0, 0, 0, { 0 } },
+};
+
+/* Event names in enum rpt_event order. */
+static const char *const event_names[RPT__COUNT] = {
+	"link-connect", "link-greeting", "link-identify", "link-tls",
+	"link-auth", "link-disconnect", "tx-reset", "tx-begin", "tx-mail",
+	"tx-rcpt", "tx-envelope", "tx-data", "tx-commit", "tx-rollback",
+	"protocol-client", "protocol-server", "filter-report",
+	"filter-response", "timeout", "unknown"
+};
+
+static const struct {
+	const char	*word;
+	int		 result;
+} results[] = {
+	{ "ok", RES_OK }, { "permfail", RES_PERMFAIL },
+	{ "tempfail", RES_TEMPFAIL }, { "pass", RES_PASS },
+	{ "fail", RES_FAIL }, { "error", RES_ERROR }
+};
+
+static int	 next_field(const char **, const char *, struct slice *);
+static int	 hexval(const char *, size_t, size_t, uint64_t *);
+static int	 parse_time(const struct slice *, int64_t *);
+static int	 is_name(const struct slice *, size_t);
+static const struct layout *layout_find(int, int);
+static int	 split_params(const struct layout *, struct report *,
+		    const char **);
+static int	 check_fields(struct report *, const char **);
+static int	 result_word(const struct slice *);
+static const char *last_bar(const char *, const char *);
+
+/* Parse one line (without its newline); 0, or -1 with errstr set. */
+int
+protocol_parse(const char *line, size_t len, struct report *r,
+    const char **errstr)
+{
+	const char		*p = line, *end = line + len;
+	struct slice		 word, id;
+	const struct layout	*l;
+	int			 v;
+	uint64_t		 u;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 7 || memcmp(line, "report|", 7) != 0) {
+		*errstr = "not a report line";
+		return (-1);
+	}
+	p += 7;
+	if (!next_field(&p, end, &r->vstr) ||
+	    protocol_version(r->vstr.p, r->vstr.len, &r->version) == -1) {
+		*errstr = "bad version";
+		return (-1);
+	}
+	if (!next_field(&p, end, &word) || parse_time(&word, &r->time_us)) {
+		*errstr = "bad timestamp";
+		return (-1);
+	}
+	if (!next_field(&p, end, &r->subsys_name) ||
+	    !is_name(&r->subsys_name, 32)) {
+		*errstr = "bad subsystem";
+		return (-1);
+	}
+	if (r->subsys_name.len == 7 && memcmp(r->subsys_name.p, "smtp-in",
+	    7) == 0)
+		r->subsys = SUB_SMTP_IN;
+	else if (r->subsys_name.len == 8 && memcmp(r->subsys_name.p,
+	    "smtp-out", 8) == 0)
+		r->subsys = SUB_SMTP_OUT;
+	else
+		r->subsys = SUB_OTHER;
+	if (!next_field(&p, end, &r->event_name) ||
+	    !is_name(&r->event_name, 64)) {
+		*errstr = "bad event name";
+		return (-1);
+	}
+	/* The session id ends the header: it is followed by '|' or EOL. */
+	id.p = p;
+	if ((p = memchr(id.p, '|', end - id.p)) == NULL) {
+		id.len = end - id.p;
+		p = end;
+	} else {
+		id.len = p - id.p;
+		r->has_params = 1;
+		p++;
+		r->params.p = p;
+		r->params.len = end - p;
+	}
+	if (hexval(id.p, id.len, 16, &u) == -1) {
+		*errstr = "bad session id";
+		return (-1);
+	}
+	r->id = u;
+	r->idstr = id.p;
+
+	v = protocol_event(r->event_name.p, r->event_name.len);
+	if (v == RPT_UNKNOWN || r->version > V(0, PROTO_VERSION_NEWEST) ||
+	    r->version < V(0, 4))
+		r->unknown = 1;
+	r->event = v;
+	if (v == RPT_UNKNOWN)
+		return (0);
+	l = layout_find(v, r->version);
+	if (split_params(l, r, errstr) == -1)
+		return (-1);
+	return (check_fields(r, errstr));
+}
+
+/* The event number for a name, RPT_UNKNOWN when it is not one. */
+int
+protocol_event(const char *name, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < RPT_UNKNOWN; i++)
+		if (strncmp(event_names[i], name, len) == 0 &&
+		    event_names[i][len] == '\0')
+			return (i);
+	return (RPT_UNKNOWN);
+}
+
+const char *
+protocol_event_name(int event)
+{
+	if (event < 0 || event >= RPT__COUNT)
+		return ("unknown");
+	return (event_names[event]);
+}
+
+/*
+ * "major.minor" (or a bare "major", as the legacy protocol "1" was) into
+ * major * 1000 + minor, so that 0.10 sorts after 0.9.
+ */
+int
+protocol_version(const char *s, size_t len, int *version)
+{
+	size_t	 i = 0;
+	int	 major = 0, minor = 0, n;
+
+	for (n = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++, n++) {
+		if (n == 3)
+			return (-1);
+		major = major * 10 + (s[i] - '0');
+	}
+	if (n == 0)
+		return (-1);
+	if (i < len) {
+		if (s[i++] != '.')
+			return (-1);
+		for (n = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++, n++) {
+			if (n == 3)
+				return (-1);
+			minor = minor * 10 + (s[i] - '0');
+		}
+		if (n == 0 || i != len)
+			return (-1);
+	}
+	*version = major * 1000 + minor;
+	return (0);
+}
+
+/* Take the field up to the next '|'; 0 when there is no '|'. */
+static int
+next_field(const char **pp, const char *end, struct slice *s)
+{
+	const char	*bar;
+
+	if ((bar = memchr(*pp, '|', end - *pp)) == NULL)
+		return (0);
+	s->p = *pp;
+	s->len = bar - *pp;
+	*pp = bar + 1;
+	return (1);
+}
+
+/* Exactly want lower-case hex digits into *v. */
+static int
+hexval(const char *s, size_t len, size_t want, uint64_t *v)
+{
+	uint64_t	 x = 0;
+	size_t		 i;
+
+	if (len != want)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			x = (x << 4) | (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			x = (x << 4) | (uint64_t)(s[i] - 'a' + 10);
+		else
+			return (-1);
+	}
+	*v = x;
+	return (0);
+}
+
+/* "<seconds>.<6 digits>", seconds up to the year 9999. */
+static int
+parse_time(const struct slice *s, int64_t *us)
+{
+	int64_t	 sec = 0, frac = 0;
+	size_t	 i, n;
+
+	for (i = 0; i < s->len && s->p[i] >= '0' && s->p[i] <= '9'; i++) {
+		if (i == 12)
+			return (-1);
+		sec = sec * 10 + (s->p[i] - '0');
+	}
+	if (i == 0 || i + 7 != s->len || s->p[i] != '.')
+		return (-1);
+	for (n = i + 1; n < s->len; n++) {
+		if (s->p[n] < '0' || s->p[n] > '9')
+			return (-1);
+		frac = frac * 10 + (s->p[n] - '0');
+	}
+	if (sec > 253402300799LL)
+		return (-1);
+	*us = sec * 1000000 + frac;
+	return (0);
+}
+
+/* A plausible subsystem or event name: [a-z0-9-], 1 to max bytes. */
+static int
+is_name(const struct slice *s, size_t max)
+{
+	size_t	 i;
+
+	if (s->len == 0 || s->len > max)
+		return (0);
+	for (i = 0; i < s->len; i++)
+		if (!((s->p[i] >= 'a' && s->p[i] <= 'z') ||
+		    (s->p[i] >= '0' && s->p[i] <= '9') || s->p[i] == '-'))
+			return (0);
+	return (1);
+}
+
+/* The newest layout of an event that applies to a version. */
+static const struct layout *
+layout_find(int event, int version)
+{
+	const struct layout	*l, *best = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		l = &layouts[i];
+		if (l->event != event)
+			continue;
+		if (best == NULL || l->since <= version)
+			best = l;
+	}
+	return (best);
+}
+
+static int
+split_params(const struct layout *l, struct report *r, const char **errstr)
+{
+	const char	*p = r->params.p, *end = p + r->params.len, *bar;
+	struct slice	 s;
+	int		 i, n = l->nfield, left;
+
+	if (n == 0)
+		return (0);	/* extra parameters of a future version */
+	if (!r->has_params) {
+		*errstr = "missing parameters";
+		return (-1);
+	}
+	/* Fields taken from the left before the rest-of-line one. */
+	left = l->rsplit ? n - 2 : n - 1;
+	for (i = 0; i < left; i++) {
+		if (!next_field(&p, end, &s)) {
+			if (i + 1 >= l->nmin && i + 1 == n - 1) {
+				/* optional last field absent */
+				s.p = p;
+				s.len = end - p;
+				p = end;
+				r->f[l->slot[i]] = s;
+				r->present |= 1U << l->slot[i];
+				return (0);
+			}
+			*errstr = "too few parameters";
+			return (-1);
+		}
+		r->f[l->slot[i]] = s;
+		r->present |= 1U << l->slot[i];
+	}
+	if (l->rsplit) {
+		if ((bar = last_bar(p, end)) == NULL) {
+			*errstr = "too few parameters";
+			return (-1);
+		}
+		s.p = bar + 1;
+		s.len = end - s.p;
+		r->f[l->slot[n - 1]] = s;
+		r->present |= 1U << l->slot[n - 1];
+		end = bar;
+		i = n - 2;
+	} else
+		i = n - 1;
+	s.p = p;
+	s.len = end - p;
+	r->f[l->slot[i]] = s;
+	r->present |= 1U << l->slot[i];
+	return (0);
+}
+
+/* Ids, sizes and result words must have their form. */
+static int
+check_fields(struct report *r, const char **errstr)
+{
+	uint64_t	 v;
+	size_t		 i;
+
+	if (RPT_HAS(r, F_MSGID)) {
+		if (hexval(r->f[F_MSGID].p, r->f[F_MSGID].len, 8, &v) == -1) {
+			*errstr = "bad message id";
+			return (-1);
+		}
+		r->msgid = (uint32_t)v;
+	}
+	if (RPT_HAS(r, F_EVPID)) {
+		if (hexval(r->f[F_EVPID].p, r->f[F_EVPID].len, 16,
+		    &r->evpid) == -1) {
+			*errstr = "bad envelope id";
+			return (-1);
+		}
+	}
+	if (RPT_HAS(r, F_SIZE)) {
+		const struct slice *s = &r->f[F_SIZE];
+
+		if (s->len == 0 || s->len > 19) {
+			*errstr = "bad size";
+			return (-1);
+		}
+		for (v = 0, i = 0; i < s->len; i++) {
+			if (s->p[i] < '0' || s->p[i] > '9') {
+				*errstr = "bad size";
+				return (-1);
+			}
+			v = v * 10 + (uint64_t)(s->p[i] - '0');
+		}
+		r->size = v;
+	}
+	if (RPT_HAS(r, F_RESULT))
+		r->result = result_word(&r->f[F_RESULT]);
+	return (0);
+}
+
+static int
+result_word(const struct slice *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++)
+		if (strncmp(results[i].word, s->p, s->len) == 0 &&
+		    results[i].word[s->len] == '\0')
+			return (results[i].result);
+	return (RES_OTHER);
+}
+
+/* The last '|' in [p, end), or NULL. */
+static const char *
+last_bar(const char *p, const char *end)
+{
+	while (end > p)
+		if (*--end == '|')
+			return (end);
+	return (NULL);
+}

@@ -1,0 +1,582 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Session and transaction state: a hash table keyed by (subsystem,
+ * session id), an LRU list for expiry and eviction, and the state machine
+ * that each report line drives.  Texts are stored escaped for JSON, once,
+ * so that rendering a record is mostly copying.
+ */
+
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter-jsonlog.h"
+
+static size_t	 bucket_of(const struct sessions *, int, uint64_t);
+static void	 table_grow(struct sessions *);
+static void	 session_unlink(struct sessions *, struct session *);
+static void	 session_free(struct session *);
+static void	 endpoint_set(struct sessions *, struct session *,
+		    struct endpoint *, const struct slice *, uint32_t);
+static void	 endpoint_free(struct endpoint *);
+static void	 text_set(struct sessions *, struct session *, struct estr *,
+		    const struct slice *, uint32_t);
+static void	 connect_reset(struct session *);
+static void	 tx_clear(struct tx *);
+static struct tx *tx_for(struct session *, const struct report *, int);
+static void	 tx_rcpt(struct sessions *, struct session *, struct tx *,
+		    const struct report *);
+static void	 tx_envelope(struct tx *, uint64_t);
+static void	 tls_parse(struct sessions *, struct session *,
+		    const struct slice *);
+static int	 is_reply(const struct slice *, const char *);
+
+/* cap sessions at most; expire after expire_us idle; texts to textmax. */
+void
+sessions_init(struct sessions *ss, size_t cap, int64_t expire_us,
+    size_t textmax)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->nbucket = 1024;
+	ss->bucket = xcalloc(ss->nbucket, sizeof(*ss->bucket));
+	ss->cap = cap;
+	ss->expire_us = expire_us;
+	ss->textmax = textmax;
+	TAILQ_INIT(&ss->lru);
+}
+
+void
+sessions_free(struct sessions *ss)
+{
+	struct session	*s;
+
+	while ((s = TAILQ_FIRST(&ss->lru)) != NULL) {
+		session_unlink(ss, s);
+		session_free(s);
+	}
+	free(ss->bucket);
+	ss->bucket = NULL;
+}
+
+/*
+ * Find the session, creating it when it is new.  When the table is full
+ * the least recently used session makes room (counted as evicted).
+ */
+struct session *
+session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
+{
+	struct session	*s, *old;
+	size_t		 b = bucket_of(ss, subsys, id);
+
+	for (s = ss->bucket[b]; s != NULL; s = s->hnext)
+		if (s->id == id && s->subsys == subsys) {
+			if (TAILQ_LAST(&ss->lru, session_lru) != s) {
+				TAILQ_REMOVE(&ss->lru, s, lru);
+				TAILQ_INSERT_TAIL(&ss->lru, s, lru);
+			}
+			return (s);
+		}
+
+	if (ss->count >= ss->cap && (old = TAILQ_FIRST(&ss->lru)) != NULL) {
+		session_unlink(ss, old);
+		session_free(old);
+		stats.evicted++;
+	}
+	if (ss->count >= ss->nbucket) {
+		table_grow(ss);
+		b = bucket_of(ss, subsys, id);
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->id = id;
+	s->subsys = subsys;
+	s->start_us = now;
+	s->last_us = now;
+	s->tls_bits = -1;
+	s->hnext = ss->bucket[b];
+	ss->bucket[b] = s;
+	TAILQ_INSERT_TAIL(&ss->lru, s, lru);
+	ss->count++;
+	stats.sessions = ss->count;
+	return (s);
+}
+
+/* Free the sessions idle for longer than the expiry time. */
+void
+session_expire(struct sessions *ss)
+{
+	struct session	*s;
+
+	while ((s = TAILQ_FIRST(&ss->lru)) != NULL &&
+	    s->last_us + ss->expire_us < ss->now_us) {
+		session_unlink(ss, s);
+		session_free(s);
+		stats.expired++;
+	}
+}
+
+/* Update the session with the event, before its record is rendered. */
+void
+session_apply(struct sessions *ss, struct session *s, const struct report *r)
+{
+	struct tx	*tx;
+
+	s->seq++;
+	s->last_us = r->time_us;
+	if (r->time_us > ss->now_us)
+		ss->now_us = r->time_us;
+
+	switch (r->event) {
+	case RPT_LINK_CONNECT:
+		/* A repeated link-connect (smtp-out) is a new connection. */
+		if (s->connected)
+			connect_reset(s);
+		s->connected = 1;
+		s->start_us = r->time_us;
+		text_set(ss, s, &s->rdns, &r->f[F_RDNS], TL_RDNS);
+		s->fcrdns = r->f[F_FCRDNS].len ? RES_OTHER : RES_NONE;
+		if (r->f[F_FCRDNS].len == 4 &&
+		    memcmp(r->f[F_FCRDNS].p, "pass", 4) == 0)
+			s->fcrdns = RES_PASS;
+		else if (r->f[F_FCRDNS].len == 4 &&
+		    memcmp(r->f[F_FCRDNS].p, "fail", 4) == 0)
+			s->fcrdns = RES_FAIL;
+		else if (r->f[F_FCRDNS].len == 5 &&
+		    memcmp(r->f[F_FCRDNS].p, "error", 5) == 0)
+			s->fcrdns = RES_ERROR;
+		endpoint_set(ss, s, &s->src, &r->f[F_SRC], TL_SRC);
+		endpoint_set(ss, s, &s->dst, &r->f[F_DEST], TL_DST);
+		break;
+	case RPT_LINK_GREETING:
+		text_set(ss, s, &s->greeting, &r->f[F_HOSTNAME], TL_GREETING);
+		break;
+	case RPT_LINK_IDENTIFY:
+		s->helo_method = 0;
+		if (r->f[F_METHOD].len == 4) {
+			if (memcmp(r->f[F_METHOD].p, "HELO", 4) == 0)
+				s->helo_method = 1;
+			else if (memcmp(r->f[F_METHOD].p, "EHLO", 4) == 0)
+				s->helo_method = 2;
+			else if (memcmp(r->f[F_METHOD].p, "LHLO", 4) == 0)
+				s->helo_method = 3;
+		}
+		text_set(ss, s, &s->helo, &r->f[F_IDENTITY], TL_HELO);
+		break;
+	case RPT_LINK_TLS:
+		tls_parse(ss, s, &r->f[F_TLS]);
+		break;
+	case RPT_LINK_AUTH:
+		s->auth_result = r->result;
+		text_set(ss, s, &s->user, &r->f[F_USER], TL_USER);
+		break;
+	case RPT_TX_BEGIN:
+		tx_clear(&s->tx);
+		s->tx.msgid = r->msgid;
+		s->tx.state = TXS_OPEN;
+		s->tx.begin_us = r->time_us;
+		s->tx_count++;
+		break;
+	case RPT_TX_MAIL:
+		if (r->msgid == 0)
+			break;	/* refused before a transaction: own record */
+		tx = tx_for(s, r, 1);
+		tx->have_mail = 1;
+		tx->mail_result = r->result;
+		text_set(ss, s, &tx->from, &r->f[F_ADDRESS], TL_FROM);
+		break;
+	case RPT_TX_RCPT:
+		s->rcpt_count++;
+		tx_rcpt(ss, s, tx_for(s, r, 1), r);
+		break;
+	case RPT_TX_ENVELOPE:
+		tx_envelope(tx_for(s, r, 1), r->evpid);
+		break;
+	case RPT_TX_DATA:
+		tx_for(s, r, 1)->data_result = r->result;
+		break;
+	case RPT_TX_COMMIT:
+		tx = tx_for(s, r, 1);
+		tx->result = TXR_COMMIT;
+		tx->size = r->size;
+		tx->have_size = 1;
+		tx->commit_us = r->time_us;
+		s->message_count++;
+		break;
+	case RPT_TX_ROLLBACK:
+		tx_for(s, r, 1)->result = TXR_ROLLBACK;
+		break;
+	case RPT_TX_RESET:
+		(void)tx_for(s, r, 0);
+		break;
+	case RPT_PROTOCOL_CLIENT:
+		s->command_count++;
+		break;
+	case RPT_PROTOCOL_SERVER:
+		/* A 334 challenge: the client's next line is AUTH data. */
+		s->auth_data = is_reply(&r->f[F_LINE], "334");
+		break;
+	default:
+		break;
+	}
+}
+
+/* After the record: close what the event closed. */
+void
+session_done(struct sessions *ss, struct session *s, const struct report *r)
+{
+	switch (r->event) {
+	case RPT_PROTOCOL_CLIENT:
+		s->auth_data = 0;
+		break;
+	case RPT_TX_RESET:
+		if (s->tx.state == TXS_OPEN && s->tx.msgid == r->msgid)
+			s->tx.state = TXS_CLOSED;
+		break;
+	case RPT_LINK_DISCONNECT:
+		session_unlink(ss, s);
+		session_free(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Keep an escaped copy of n bytes, or nothing when longer than max. */
+int
+estr_set(struct estr *e, const char *s, size_t n, size_t max)
+{
+	char	 stack[2048], *tmp = stack;
+	size_t	 len;
+
+	estr_free(e);
+	if (ESCAPE_MAX(n) > sizeof(stack))
+		tmp = xmalloc(ESCAPE_MAX(n));
+	len = escape_json(tmp, s, n);
+	if (len > max) {
+		if (tmp != stack)
+			free(tmp);
+		return (-1);
+	}
+	e->p = xmalloc(len + 1);
+	memcpy(e->p, tmp, len);
+	e->p[len] = '\0';
+	e->len = len;
+	if (tmp != stack)
+		free(tmp);
+	return (0);
+}
+
+void
+estr_free(struct estr *e)
+{
+	free(e->p);
+	e->p = NULL;
+	e->len = 0;
+}
+
+static size_t
+bucket_of(const struct sessions *ss, int subsys, uint64_t id)
+{
+	uint64_t	 h = id ^ ((uint64_t)subsys << 61);
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (h & (ss->nbucket - 1));
+}
+
+static void
+table_grow(struct sessions *ss)
+{
+	struct session	**old = ss->bucket, *s, *next;
+	size_t		 i, n = ss->nbucket, b;
+
+	ss->nbucket = n * 2;
+	ss->bucket = xcalloc(ss->nbucket, sizeof(*ss->bucket));
+	for (i = 0; i < n; i++)
+		for (s = old[i]; s != NULL; s = next) {
+			next = s->hnext;
+			b = bucket_of(ss, s->subsys, s->id);
+			s->hnext = ss->bucket[b];
+			ss->bucket[b] = s;
+		}
+	free(old);
+}
+
+static void
+session_unlink(struct sessions *ss, struct session *s)
+{
+	struct session	**pp;
+
+	for (pp = &ss->bucket[bucket_of(ss, s->subsys, s->id)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == s) {
+			*pp = s->hnext;
+			break;
+		}
+	TAILQ_REMOVE(&ss->lru, s, lru);
+	ss->count--;
+	stats.sessions = ss->count;
+}
+
+static void
+session_free(struct session *s)
+{
+	connect_reset(s);
+	endpoint_free(&s->src);
+	endpoint_free(&s->dst);
+	estr_free(&s->rdns);
+	tx_clear(&s->tx);
+	free(s);
+}
+
+/* Forget what belongs to one connection (smtp-out reconnects). */
+static void
+connect_reset(struct session *s)
+{
+	estr_free(&s->greeting);
+	estr_free(&s->helo);
+	estr_free(&s->tls_raw);
+	estr_free(&s->tls_version);
+	estr_free(&s->tls_cipher);
+	estr_free(&s->user);
+	s->helo_method = 0;
+	s->auth_result = RES_NONE;
+	s->tls = 0;
+	s->tls_bits = -1;
+	s->auth_data = 0;
+	s->toolong &= ~(TL_GREETING | TL_HELO | TL_TLS | TL_USER);
+}
+
+/*
+ * "192.0.2.7:25", "[2001:db8::7]:25", "unix:/path" (or anything else,
+ * kept as it is).  The address is kept without port and brackets, the
+ * ip only when it parses as one.
+ */
+static void
+endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
+    const struct slice *sl, uint32_t tl)
+{
+	char		 buf[INET6_ADDRSTRLEN + 8];
+	unsigned char	 bin[16];
+	struct slice	 host = *sl;
+	const char	*colon = NULL, *pct;
+	size_t		 i, hl;
+	unsigned int	 port = 0;
+	int		 fam = FAM_OTHER;
+
+	endpoint_free(ep);
+	if (sl->len == 0)
+		return;
+	if (sl->len >= 5 && memcmp(sl->p, "unix:", 5) == 0)
+		fam = FAM_UNIX;
+	else {
+		for (i = sl->len; i > 0; i--)
+			if (sl->p[i - 1] == ':') {
+				colon = sl->p + i - 1;
+				break;
+			}
+	}
+	if (colon != NULL && colon + 1 < sl->p + sl->len &&
+	    (size_t)(sl->p + sl->len - colon) <= 6) {
+		for (i = 1; colon + i < sl->p + sl->len; i++) {
+			if (colon[i] < '0' || colon[i] > '9')
+				break;
+			port = port * 10 + (colon[i] - '0');
+		}
+		if (colon + i == sl->p + sl->len && port <= 65535) {
+			host.len = colon - sl->p;
+			if (host.len >= 2 && host.p[0] == '[' &&
+			    host.p[host.len - 1] == ']') {
+				host.p++;
+				host.len -= 2;
+			}
+			/* inet_pton knows no scope: check the part before */
+			pct = memchr(host.p, '%', host.len);
+			hl = pct ? (size_t)(pct - host.p) : host.len;
+			if (hl > 0 && hl < sizeof(buf)) {
+				memcpy(buf, host.p, hl);
+				buf[hl] = '\0';
+				if (inet_pton(AF_INET, buf, bin) == 1)
+					fam = FAM_IPV4;
+				else if (inet_pton(AF_INET6, buf, bin) == 1)
+					fam = FAM_IPV6;
+			}
+			if (fam != FAM_OTHER) {
+				(void)estr_set(&ep->ip, buf, hl, ss->textmax);
+				ep->port = (uint16_t)port;
+			} else
+				host = *sl;
+		}
+	}
+	ep->family = fam;
+	if (host.len == 0)
+		return;
+	if (estr_set(&ep->addr, host.p, host.len, ss->textmax) == -1)
+		s->toolong |= tl;
+}
+
+static void
+endpoint_free(struct endpoint *ep)
+{
+	estr_free(&ep->addr);
+	estr_free(&ep->ip);
+	ep->port = 0;
+	ep->family = FAM_NONE;
+}
+
+/* Set a session text; empty means unknown. */
+static void
+text_set(struct sessions *ss, struct session *s, struct estr *e,
+    const struct slice *sl, uint32_t tl)
+{
+	s->toolong &= ~tl;
+	if (sl->len == 0) {
+		estr_free(e);
+		return;
+	}
+	if (estr_set(e, sl->p, sl->len, ss->textmax) == -1)
+		s->toolong |= tl;
+}
+
+static void
+tx_clear(struct tx *tx)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < tx->nrcpt; i++)
+		estr_free(&tx->rcpt[i].addr);
+	free(tx->rcpt);
+	free(tx->evp);
+	estr_free(&tx->from);
+	memset(tx, 0, sizeof(*tx));
+}
+
+/*
+ * The transaction a tx event speaks of.  Events for the transaction that
+ * just ended reopen it (smtp-out goes on after tx-reset when a recipient
+ * failed); another message id starts a new one; with open == 0 nothing
+ * is created.
+ */
+static struct tx *
+tx_for(struct session *s, const struct report *r, int open)
+{
+	struct tx	*tx = &s->tx;
+
+	if (tx->state != TXS_NONE && tx->msgid == r->msgid) {
+		if (tx->state == TXS_CLOSED && open) {
+			tx->state = TXS_OPEN;
+			tx->result = TXR_NONE;
+		}
+		return (tx);
+	}
+	if (!open)
+		return (tx);
+	tx_clear(tx);
+	tx->msgid = r->msgid;
+	tx->state = TXS_OPEN;
+	tx->begin_us = r->time_us;
+	s->tx_count++;
+	return (tx);
+}
+
+static void
+tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
+    const struct report *r)
+{
+	struct rcpt	*rc;
+
+	if (tx->nrcpt >= FJ_RCPT_MAX) {
+		stats.capped++;
+		tx->evp_unclaimed = tx->nevp;
+		return;
+	}
+	if (tx->nrcpt == tx->rcptcap) {
+		tx->rcptcap = tx->rcptcap ? tx->rcptcap * 2 : 4;
+		tx->rcpt = xreallocarray(tx->rcpt, tx->rcptcap,
+		    sizeof(*tx->rcpt));
+	}
+	rc = &tx->rcpt[tx->nrcpt++];
+	memset(rc, 0, sizeof(*rc));
+	rc->result = r->result;
+	if (r->result == RES_OK)
+		tx->naccepted++;
+	else
+		tx->nrejected++;
+	/* Envelopes reported since the previous RCPT belong to this one. */
+	rc->evp_first = tx->evp_unclaimed;
+	rc->nevp = (uint16_t)(tx->nevp - tx->evp_unclaimed);
+	tx->evp_unclaimed = tx->nevp;
+	if (r->f[F_ADDRESS].len > 0 && estr_set(&rc->addr, r->f[F_ADDRESS].p,
+	    r->f[F_ADDRESS].len, ss->textmax) == -1)
+		s->toolong |= TL_RCPT;
+}
+
+static void
+tx_envelope(struct tx *tx, uint64_t evpid)
+{
+	if (tx->nevp >= FJ_EVP_MAX) {
+		stats.capped++;
+		return;
+	}
+	if (tx->nevp == tx->evpcap) {
+		tx->evpcap = tx->evpcap ? tx->evpcap * 2 : 4;
+		tx->evp = xreallocarray(tx->evp, tx->evpcap, sizeof(*tx->evp));
+	}
+	tx->evp[tx->nevp++] = evpid;
+}
+
+/* "TLSv1.3:TLS_AES_256_GCM_SHA384:256" */
+static void
+tls_parse(struct sessions *ss, struct session *s, const struct slice *sl)
+{
+	const char	*p = sl->p, *end = sl->p + sl->len, *c1, *c2;
+	const char	*v;
+	int		 bits = 0;
+
+	s->tls = 1;
+	text_set(ss, s, &s->tls_raw, sl, TL_TLS);
+	estr_free(&s->tls_version);
+	estr_free(&s->tls_cipher);
+	s->tls_bits = -1;
+	if ((c1 = memchr(p, ':', end - p)) == NULL)
+		return;
+	if ((c2 = memchr(c1 + 1, ':', end - c1 - 1)) == NULL)
+		return;
+	/* TLSv1.3 -> 1.3; SSLv3 and others are kept whole. */
+	if (c1 - p > 4 && memcmp(p, "TLSv", 4) == 0) {
+		v = p + 4;
+		(void)estr_set(&s->tls_version, v, c1 - v, ss->textmax);
+	}
+	if (c2 > c1 + 1)
+		(void)estr_set(&s->tls_cipher, c1 + 1, c2 - c1 - 1,
+		    ss->textmax);
+	for (p = c2 + 1; p < end && p - c2 <= 6 && *p >= '0' && *p <= '9';
+	    p++)
+		bits = bits * 10 + (*p - '0');
+	if (p == end && p > c2 + 1)
+		s->tls_bits = bits;
+}
+
+/* Does the reply line start with this 3-digit code? */
+static int
+is_reply(const struct slice *l, const char *code)
+{
+	return (l->len >= 3 && memcmp(l->p, code, 3) == 0 &&
+	    (l->len == 3 || l->p[3] == ' ' || l->p[3] == '-'));
+}

@@ -1,0 +1,450 @@
+/*
+ * Copyright (c) 2026 The filter-jsonlog authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Where records go: an append-only file (or stdout), or syslog through a
+ * datagram socket of our own.  Nothing here may block the filter: records
+ * wait in a bounded buffer, and what does not fit is dropped and counted.
+ * glibc's syslog(3) blocks when the daemon stalls, so it is not used.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter-jsonlog.h"
+#include "compat.h"
+
+#define SINK_MAX	(8 * 1024 * 1024)	/* bytes waiting, at most */
+#define SINK_BATCH	(256 * 1024)		/* write when this much waits */
+#define SEVERITY_INFO	6
+
+enum { SINK_FILE, SINK_SYSLOG };
+
+struct sink {
+	int		 type;
+	int		 fd;
+	int		 own_fd;	/* not stdout */
+	char		*path;
+	char		*buf;		/* waiting bytes: [off, len) */
+	size_t		 off;
+	size_t		 len;
+	size_t		 cap;
+	uint64_t	 nrec;		/* records in the buffer */
+	/* syslog */
+	int		 pri;
+	char		*tag;
+	long		 pid;
+	time_t		 last_try;
+	time_t		 hdr_sec;
+	char		 hdr[320];
+	size_t		 hdrlen;
+	size_t		 stamp_at;	/* where the time is in hdr */
+};
+
+static const struct {
+	const char	*name;
+	int		 code;
+} facilities[] = {
+	{ "kern", 0 }, { "user", 1 }, { "mail", 2 }, { "daemon", 3 },
+	{ "auth", 4 }, { "syslog", 5 }, { "lpr", 6 }, { "news", 7 },
+	{ "uucp", 8 }, { "cron", 9 }, { "authpriv", 10 }, { "ftp", 11 },
+	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 },
+	{ "local3", 19 }, { "local4", 20 }, { "local5", 21 },
+	{ "local6", 22 }, { "local7", 23 }
+};
+
+static int	 file_open(const char *);
+static int	 file_flush(struct sink *);
+static int	 syslog_connect(struct sink *);
+static int	 syslog_flush(struct sink *);
+static int	 syslog_send(struct sink *, const char *, size_t,
+		    const char *, size_t);
+static void	 syslog_header(struct sink *);
+static void	 buf_append(struct sink *, const char *, size_t,
+		    const char *, size_t, int);
+static void	 sink_warn(struct sink *, const char *);
+
+/* The numeric code of a syslog facility name, or -1. */
+int
+sink_facility(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(facilities[i].name, name) == 0)
+			return (facilities[i].code);
+	return (-1);
+}
+
+/* An append-only file, or stdout for "-"; NULL with errno set. */
+struct sink *
+sink_file(const char *path)
+{
+	struct sink	*k;
+	int		 fd;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDOUT_FILENO;
+	else if ((fd = file_open(path)) == -1)
+		return (NULL);
+	k = xcalloc(1, sizeof(*k));
+	k->type = SINK_FILE;
+	k->fd = fd;
+	k->own_fd = fd != STDOUT_FILENO;
+	k->path = strdup(path);
+	return (k);
+}
+
+/* syslog through the datagram socket at path (not connected yet). */
+struct sink *
+sink_syslog(const char *path, int facility, const char *tag)
+{
+	struct sink	*k;
+
+	k = xcalloc(1, sizeof(*k));
+	k->type = SINK_SYSLOG;
+	k->fd = -1;
+	k->path = strdup(path);
+	k->tag = strdup(tag);
+	k->pri = facility * 8 + SEVERITY_INFO;
+	k->pid = (long)getpid();
+	k->hdr_sec = -1;
+	(void)syslog_connect(k);
+	return (k);
+}
+
+/* Queue one record (or send it at once); drop it when there is no room. */
+void
+sink_write(struct sink *k, const char *rec, size_t n)
+{
+	if (k->type == SINK_FILE) {
+		buf_append(k, rec, n, "\n", 1, 0);
+		if (k->len - k->off >= SINK_BATCH)
+			(void)file_flush(k);
+		return;
+	}
+	syslog_header(k);
+	if (k->len == k->off && k->fd != -1) {
+		switch (syslog_send(k, k->hdr, k->hdrlen, rec, n)) {
+		case SINK_DONE:
+			stats.written++;
+			return;
+		case -1:
+			stats.dropped++;	/* can never be sent */
+			return;
+		default:
+			break;
+		}
+	}
+	buf_append(k, k->hdr, k->hdrlen, rec, n, 1);
+}
+
+/* Write out what waits: SINK_DONE, SINK_AGAIN (poll) or SINK_RETRY. */
+int
+sink_flush(struct sink *k)
+{
+	if (k->type == SINK_FILE)
+		return (file_flush(k));
+	return (syslog_flush(k));
+}
+
+/* The descriptor to poll for writing, or -1. */
+int
+sink_fd(struct sink *k)
+{
+	return (k->fd);
+}
+
+size_t
+sink_pending(struct sink *k)
+{
+	return (k->len - k->off);
+}
+
+/* SIGHUP: the file was rotated (reopen it), or syslog restarted. */
+void
+sink_reopen(struct sink *k)
+{
+	int	 fd;
+
+	if (k->type == SINK_SYSLOG) {
+		if (k->fd != -1)
+			close(k->fd);
+		k->fd = -1;
+		k->last_try = 0;
+		(void)syslog_connect(k);
+		return;
+	}
+	if (!k->own_fd)
+		return;
+	/* What was rendered before the signal belongs to the old file. */
+	(void)file_flush(k);
+	if ((fd = file_open(k->path)) == -1) {
+		log_warnx("reopen %s: %s (still writing to the old file)",
+		    k->path, strerror(errno));
+		return;
+	}
+	close(k->fd);
+	k->fd = fd;
+}
+
+/* At exit: keep flushing for up to ms milliseconds, then give up. */
+void
+sink_drain(struct sink *k, int ms)
+{
+	struct pollfd	 pfd;
+	int		 r, waited = 0;
+
+	while (sink_pending(k) > 0 && waited < ms) {
+		r = sink_flush(k);
+		if (r == SINK_DONE)
+			break;
+		if (r == SINK_AGAIN && k->fd != -1) {
+			pfd.fd = k->fd;
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, 100);
+		} else
+			(void)poll(NULL, 0, 100);
+		waited += 100;
+	}
+	if (sink_pending(k) > 0) {
+		stats.dropped += k->nrec;
+		log_info("%llu records not written at exit",
+		    (unsigned long long)k->nrec);
+		k->off = k->len = 0;
+		k->nrec = 0;
+	}
+}
+
+void
+sink_close(struct sink *k)
+{
+	if (k->fd != -1 && k->own_fd)
+		close(k->fd);
+	free(k->buf);
+	free(k->path);
+	free(k->tag);
+	free(k);
+}
+
+static int
+file_open(const char *path)
+{
+	return (open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+}
+
+static int
+file_flush(struct sink *k)
+{
+	ssize_t	 n;
+
+	while (k->off < k->len) {
+		n = write(k->fd, k->buf + k->off, k->len - k->off);
+		if (n > 0) {
+			k->off += n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (SINK_AGAIN);
+		/* ENOSPC and the like: keep the bytes, try again later */
+		sink_warn(k, n == 0 ? "short write" : strerror(errno));
+		return (SINK_RETRY);
+	}
+	stats.written += k->nrec;
+	k->nrec = 0;
+	k->off = k->len = 0;
+	return (SINK_DONE);
+}
+
+static int
+syslog_connect(struct sink *k)
+{
+	struct sockaddr_un	 sun;
+	time_t			 now = time(NULL);
+	int			 fd, fl;
+
+	if (k->fd != -1)
+		return (0);
+	if (k->last_try == now)
+		return (-1);	/* once a second at most */
+	k->last_try = now;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, k->path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path)) {
+		sink_warn(k, "socket path too long");
+		return (-1);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1) {
+		sink_warn(k, strerror(errno));
+		return (-1);
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		sink_warn(k, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	k->fd = fd;
+	return (0);
+}
+
+/*
+ * One datagram; SINK_DONE, SINK_AGAIN (the daemon is behind), SINK_RETRY
+ * (it went away: reconnect later) or -1 (this one can never be sent).
+ */
+static int
+syslog_send(struct sink *k, const char *a, size_t alen, const char *b,
+    size_t blen)
+{
+	struct iovec	 iov[2];
+	struct msghdr	 msg;
+
+	iov[0].iov_base = (void *)(uintptr_t)a;
+	iov[0].iov_len = alen;
+	iov[1].iov_base = (void *)(uintptr_t)b;
+	iov[1].iov_len = blen;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = blen ? 2 : 1;
+	for (;;) {
+		if (sendmsg(k->fd, &msg, 0) != -1)
+			return (SINK_DONE);
+		switch (errno) {
+		case EINTR:
+			continue;
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+		case ENOBUFS:
+			return (SINK_AGAIN);
+		case EMSGSIZE:
+			sink_warn(k, "record larger than the socket takes");
+			return (-1);
+		default:
+			sink_warn(k, strerror(errno));
+			close(k->fd);
+			k->fd = -1;
+			return (SINK_RETRY);
+		}
+	}
+}
+
+static int
+syslog_flush(struct sink *k)
+{
+	uint32_t	 n;
+	int		 r;
+
+	while (k->off < k->len) {
+		if (k->fd == -1 && syslog_connect(k) == -1)
+			return (SINK_RETRY);
+		memcpy(&n, k->buf + k->off, sizeof(n));
+		r = syslog_send(k, k->buf + k->off + sizeof(n), n, NULL, 0);
+		if (r == SINK_AGAIN || r == SINK_RETRY)
+			return (r);
+		if (r == SINK_DONE)
+			stats.written++;
+		else
+			stats.dropped++;
+		k->off += sizeof(n) + n;
+		k->nrec--;
+	}
+	k->off = k->len = 0;
+	return (SINK_DONE);
+}
+
+/* "<22>Nov 24 22:01:40 filter-jsonlog[123]: ", as syslog(3) writes. */
+static void
+syslog_header(struct sink *k)
+{
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 n;
+
+	if (now == k->hdr_sec)
+		return;
+	k->hdr_sec = now;
+	if (localtime_r(&now, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	n = snprintf(k->hdr, sizeof(k->hdr), "<%d>", k->pri);
+	n += strftime(k->hdr + n, sizeof(k->hdr) - n, "%b %e %H:%M:%S ",
+	    &tm);
+	n += snprintf(k->hdr + n, sizeof(k->hdr) - n, "%s[%ld]: ", k->tag,
+	    k->pid);
+	k->hdrlen = (size_t)n < sizeof(k->hdr) ? (size_t)n :
+	    sizeof(k->hdr) - 1;
+}
+
+/*
+ * Append a + b to the buffer (as one length-prefixed datagram when
+ * framed), or drop them when the buffer is full.
+ */
+static void
+buf_append(struct sink *k, const char *a, size_t alen, const char *b,
+    size_t blen, int framed)
+{
+	size_t		 need = alen + blen + (framed ? sizeof(uint32_t) : 0);
+	uint32_t	 n = (uint32_t)(alen + blen);
+
+	if (k->len - k->off + need > SINK_MAX) {
+		stats.dropped++;
+		sink_warn(k, "output buffer full, records dropped");
+		return;
+	}
+	if (k->off > 0 && k->len + need > k->cap) {
+		memmove(k->buf, k->buf + k->off, k->len - k->off);
+		k->len -= k->off;
+		k->off = 0;
+	}
+	if (k->len + need > k->cap) {
+		k->cap = k->cap ? k->cap : 64 * 1024;
+		while (k->cap < k->len + need)
+			k->cap *= 2;
+		k->buf = xreallocarray(k->buf, k->cap, 1);
+	}
+	if (framed) {
+		memcpy(k->buf + k->len, &n, sizeof(n));
+		k->len += sizeof(n);
+	}
+	memcpy(k->buf + k->len, a, alen);
+	memcpy(k->buf + k->len + alen, b, blen);
+	k->len += alen + blen;
+	k->nrec++;
+}
+
+static void
+sink_warn(struct sink *k, const char *what)
+{
+	log_warnx("%s %s: %s", k->type == SINK_FILE ? "file" : "syslog",
+	    k->path, what);
+}

@@ -78,6 +78,7 @@ check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
 	-@$(MAKE) check-golden
 	-@$(MAKE) check-e2e
 	-@$(MAKE) check-examples
+	-@$(MAKE) check-robust
 	-@$(MAKE) check-asan
 	-@$(MAKE) check-fuzz
 	@sh tests/summary.sh
@@ -93,6 +94,9 @@ check-e2e: $(PROG) $(TEST_JSON)
 
 check-examples: $(PROG) $(TEST_JSON)
 	@sh tests/examples/run.sh
+
+check-robust: $(PROG) $(TEST_JSON)
+	@sh tests/robust/run.sh
 
 check-fuzz:
 	@sh tests/fuzz/run.sh
@@ -127,5 +131,5 @@ clean:
 	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
 	rm -rf tests/out tests/asan-build tests/fuzz/build
 
-.PHONY: all check check-unit check-golden check-e2e check-examples check-fuzz \
+.PHONY: all check check-unit check-golden check-e2e check-examples check-fuzz check-robust \
 	check-asan regen deps-check deps-demo demo bench fuzz install clean

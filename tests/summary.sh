@@ -4,7 +4,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 res=$top/tests/out/results
-want="unit golden e2e examples asan fuzz"
+want="unit golden e2e examples robust asan fuzz"
 pass=0 fail=0
 for s in $want; do
 	if ! grep -q "^$s " "$res" 2>/dev/null; then

@@ -1,0 +1,182 @@
+#!/bin/sh
+# Install what filter-jsonlog needs in Elasticsearch and Kibana: the ILM
+# policy, the ingest pipeline, the component and index templates of the
+# logs-opensmtpd.* data streams, then the data view and dashboards.
+# Every request replaces what is there, so running it again is harmless.
+set -u
+
+usage() {
+	cat <<'EOF'
+usage: kibana/load.sh [options]
+
+Installs into Elasticsearch (PUT, replacing older versions):
+  _ilm/policy/opensmtpd-jsonlog                    elasticsearch/ilm-policy.json
+  _ingest/pipeline/opensmtpd-jsonlog               elasticsearch/ingest-pipeline.json
+  _component_template/opensmtpd-jsonlog-settings   elasticsearch/component-template-settings.json
+  _component_template/opensmtpd-jsonlog-mappings   elasticsearch/component-template-mappings.json
+  _index_template/logs-opensmtpd                   elasticsearch/index-template.json
+and imports into Kibana (overwriting objects with the same ids):
+  saved-objects.ndjson    data view logs-opensmtpd.*, searches, visualizations,
+                          a map and the [OpenSMTPD] dashboards
+
+options:
+  -e, --es URL          Elasticsearch URL          (env ES_URL, default http://localhost:9200)
+  -k, --kibana URL      Kibana URL                 (env KIBANA_URL, default http://localhost:5601)
+  -s, --space NAME      Kibana space               (env KIBANA_SPACE, default: the default space)
+      --cacert FILE     CA certificate for https   (env CURL_CA_BUNDLE works too)
+      --insecure        do not verify certificates
+      --skip-es         only import the Kibana objects
+      --skip-kibana     only install the Elasticsearch resources
+  -n, --dry-run         print the requests instead of sending them
+  -h, --help            this text
+
+credentials (environment only, so they stay out of ps and shell history):
+  ES_API_KEY                  Elasticsearch API key (base64 id:key), or
+  ES_USER, ES_PASSWORD        basic authentication
+  KIBANA_API_KEY, KIBANA_USER, KIBANA_PASSWORD
+                              the same for Kibana; default: the Elasticsearch ones
+EOF
+}
+
+die() {
+	echo "load.sh: $*" >&2
+	exit 1
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+es=${ES_URL:-http://localhost:9200}
+kibana=${KIBANA_URL:-http://localhost:5601}
+space=${KIBANA_SPACE:-}
+dry=
+skip_es=
+skip_kibana=
+tls_opts=
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-e|--es)	[ $# -ge 2 ] || die "$1 needs a URL"; es=$2; shift ;;
+	--es=*)		es=${1#*=} ;;
+	-k|--kibana)	[ $# -ge 2 ] || die "$1 needs a URL"; kibana=$2; shift ;;
+	--kibana=*)	kibana=${1#*=} ;;
+	-s|--space)	[ $# -ge 2 ] || die "$1 needs a name"; space=$2; shift ;;
+	--space=*)	space=${1#*=} ;;
+	--cacert)	[ $# -ge 2 ] || die "$1 needs a file"
+			[ -r "$2" ] || die "cannot read CA certificate $2"
+			tls_opts="$tls_opts --cacert $2"; shift ;;
+	--insecure)	tls_opts="$tls_opts --insecure" ;;
+	--skip-es)	skip_es=1 ;;
+	--skip-kibana)	skip_kibana=1 ;;
+	-n|--dry-run)	dry=1 ;;
+	-h|--help)	usage; exit 0 ;;
+	*)		usage >&2; die "unknown argument: $1" ;;
+	esac
+	shift
+done
+es=${es%/}
+kibana=${kibana%/}
+case $es in http://*|https://*) ;; *) die "Elasticsearch URL must start with http:// or https://: $es" ;; esac
+case $kibana in http://*|https://*) ;; *) die "Kibana URL must start with http:// or https://: $kibana" ;; esac
+kbase=$kibana
+[ -n "$space" ] && kbase="$kibana/s/$space"
+
+for f in ilm-policy.json ingest-pipeline.json component-template-settings.json \
+    component-template-mappings.json index-template.json; do
+	[ -r "$here/elasticsearch/$f" ] || die "missing $here/elasticsearch/$f"
+done
+[ -r "$here/saved-objects.ndjson" ] || die "missing $here/saved-objects.ndjson"
+
+if [ -z "$dry" ]; then
+	command -v curl >/dev/null 2>&1 || die "curl is needed"
+	tmp=$(mktemp -d) || die "mktemp failed"
+	trap 'rm -rf "$tmp"' EXIT
+	trap 'exit 1' HUP INT TERM
+	umask 077
+fi
+
+# curl reads the credentials from a config file, never from argv.
+auth_config() {	# file api_key user password
+	: > "$1"
+	if [ -n "$2" ]; then
+		printf 'header = "Authorization: ApiKey %s"\n' "$2" >> "$1"
+	elif [ -n "$3" ]; then
+		printf 'user = "%s:%s"\n' "$3" "$4" >> "$1"
+	fi
+}
+
+# request NAME METHOD URL [curl args...]: send, keep the body in $tmp/body,
+# fail with the server's answer unless the status is 2xx.
+request() {
+	_cfg=$1 _method=$2 _url=$3
+	shift 3
+	# shellcheck disable=SC2086
+	_code=$(curl -sS -o "$tmp/body" -w '%{http_code}' -K "$_cfg" $tls_opts \
+	    -X "$_method" "$_url" "$@") || {
+		echo "load.sh: cannot reach $_url (curl failed; wrong URL, TLS or network?)" >&2
+		return 1
+	}
+	case $_code in
+	2??)	return 0 ;;
+	401)	echo "load.sh: $_method $_url: 401 unauthorized: set ES_API_KEY or ES_USER/ES_PASSWORD (KIBANA_* for Kibana)" >&2 ;;
+	403)	echo "load.sh: $_method $_url: 403 forbidden: the user lacks the privilege (manage_ilm, manage_pipeline, manage_index_templates; Kibana: saved objects management)" >&2 ;;
+	*)	echo "load.sh: $_method $_url: HTTP $_code" >&2 ;;
+	esac
+	cat "$tmp/body" >&2
+	echo >&2
+	return 1
+}
+
+# put_es PATH FILE: one Elasticsearch resource.
+put_es() {
+	if [ -n "$dry" ]; then
+		echo "PUT $es/$1 <$2"
+		return 0
+	fi
+	request "$tmp/es.cfg" PUT "$es/$1" -H 'Content-Type: application/json' \
+	    --data-binary "@$2" || die "installing $1 from $2 failed"
+	echo "ok: PUT $1"
+}
+
+if [ -z "$skip_es" ]; then
+	if [ -n "$dry" ]; then
+		echo "GET $es/"
+	else
+		auth_config "$tmp/es.cfg" "${ES_API_KEY:-}" "${ES_USER:-}" "${ES_PASSWORD:-}"
+		request "$tmp/es.cfg" GET "$es/" ||
+		    die "Elasticsearch at $es does not answer as expected"
+		v=$(sed -n 's/.*"number"[ ]*:[ ]*"\([^"]*\)".*/\1/p' "$tmp/body" | head -n 1)
+		case $v in
+		7.1[7-9]*|[8-9].*) echo "ok: Elasticsearch $v" ;;
+		'')	echo "load.sh: warning: could not read the Elasticsearch version" >&2 ;;
+		*)	die "Elasticsearch $v is too old: 7.17 or 8.x is needed" ;;
+		esac
+	fi
+	d="$here/elasticsearch"
+	put_es _ilm/policy/opensmtpd-jsonlog "$d/ilm-policy.json"
+	put_es _ingest/pipeline/opensmtpd-jsonlog "$d/ingest-pipeline.json"
+	put_es _component_template/opensmtpd-jsonlog-settings "$d/component-template-settings.json"
+	put_es _component_template/opensmtpd-jsonlog-mappings "$d/component-template-mappings.json"
+	put_es _index_template/logs-opensmtpd "$d/index-template.json"
+fi
+
+if [ -z "$skip_kibana" ]; then
+	url="$kbase/api/saved_objects/_import?overwrite=true"
+	if [ -n "$dry" ]; then
+		echo "POST $url <$here/saved-objects.ndjson (multipart field file; header kbn-xsrf: true)"
+		exit 0
+	fi
+	auth_config "$tmp/kb.cfg" "${KIBANA_API_KEY:-${ES_API_KEY:-}}" \
+	    "${KIBANA_USER:-${ES_USER:-}}" "${KIBANA_PASSWORD:-${ES_PASSWORD:-}}"
+	request "$tmp/kb.cfg" POST "$url" -H 'kbn-xsrf: true' \
+	    --form "file=@$here/saved-objects.ndjson" ||
+	    die "importing the saved objects into $kbase failed"
+	if grep -q '"success"[ ]*:[ ]*true' "$tmp/body"; then
+		n=$(sed -n 's/.*"successCount"[ ]*:[ ]*\([0-9]*\).*/\1/p' "$tmp/body")
+		echo "ok: imported ${n:-the} saved objects into $kbase"
+	else
+		echo "load.sh: Kibana refused some objects:" >&2
+		cat "$tmp/body" >&2
+		echo >&2
+		die "import incomplete (see errors above)"
+	fi
+fi
+exit 0

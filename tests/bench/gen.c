@@ -205,6 +205,7 @@ static const char *server = "mx.example.org";
 static const char *version = "0.6";
 static int	 v07;
 static int	 verbose;
+static int	 nohandshake;
 static uint64_t	 grng;		/* global generator: slots, clock, ids */
 static uint64_t	 clock_us;
 static uint32_t	 id_hi;		/* session id counter (upper half) */
@@ -230,8 +231,11 @@ main(int argc, char *argv[])
 	long long seed = 1;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "k:m:n:p:s:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "Hk:m:n:p:s:vw:")) != -1) {
 		switch (ch) {
+		case 'H':
+			nohandshake = 1;
+			break;
 		case 'k':
 			nslots = parse_num(optarg, 1, 10000000, "sessions");
 			break;
@@ -285,7 +289,8 @@ main(int argc, char *argv[])
 		}
 		out_set(fd);
 	}
-	handshake();
+	if (!nohandshake)
+		handshake();
 	if (nmem > 0)
 		run_memory();
 	else
@@ -299,7 +304,7 @@ main(int argc, char *argv[])
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gen [-v] [-k sessions] [-m sessions] "
+	fprintf(stderr, "usage: gen [-Hv] [-k sessions] [-m sessions] "
 	    "[-n events] [-p 0.6|0.7]\n           [-s seed] [-w file]\n");
 	exit(1);
 }

@@ -1,0 +1,836 @@
+#!/usr/bin/env python3
+# filter-jsonlog bench, driven by tests/bench/run.sh (`make bench`).
+#
+# Four parts, each optional (BENCH_PARTS):
+#   throughput  a realistic 1M-event stream (0.6 and 0.7) piped through
+#               `cat | filter -o FILE`, `cat | filter -o /dev/null` and
+#               `cat | cat >/dev/null`: events/s, output MB/s, average
+#               record, CPU per event, peak RSS, and filter/cat ratio.
+#   memory      100k sessions opened and held in a transaction: RSS per
+#               open session; then all closed: what remains; then a second
+#               open/close cycle: growth over time.
+#   scaling     CPU per event with 1k, 10k and 100k sessions open (the
+#               events spread over all of them).
+#   syslog      the filter's -S sink against a real rsyslogd on a private
+#               socket: records delivered per second and drops.
+#
+# Child processes are reaped with wait4(2), so their own rusage (user, sys,
+# peak RSS) is exact; RSS and CPU of a running filter come from /proc.
+# Prints a table and appends one JSON line to tests/out/bench.jsonl.  Exits
+# non-zero only if something is broken (a crash, missing output), never on
+# a timing.
+
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.environ.get('BENCH_TOP') or os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))
+TMP = os.environ['BENCH_TMP']
+FILTER = os.environ.get('FILTER') or os.path.join(TOP, 'filter-jsonlog')
+GEN = os.path.join(TOP, 'tests', 'bench', 'gen')
+OUTDIR = os.path.join(TOP, 'tests', 'out')
+QUICK = os.environ.get('BENCH_QUICK', '') not in ('', '0')
+
+
+def env_int(name, full, quick):
+    v = os.environ.get(name)
+    return int(v) if v else (quick if QUICK else full)
+
+
+EVENTS = env_int('BENCH_EVENTS', 1000000, 100000)
+RUNS = env_int('BENCH_RUNS', 3, 1)
+K = env_int('BENCH_K', 200, 200)
+MEM = env_int('BENCH_MEM', 100000, 10000)
+SCALE_EVENTS = env_int('BENCH_SCALE_EVENTS', 1000000, 100000)
+SYSLOG_EVENTS = env_int('BENCH_SYSLOG_EVENTS', 1000000, 100000)
+SYSLOG_RUNS = env_int('BENCH_SYSLOG_RUNS', RUNS, 1)
+SEED = env_int('BENCH_SEED', 1, 1)
+SESSIONS_MAX = env_int('BENCH_SESSIONS_MAX', 250000, 250000)
+SCALE = [int(x) for x in os.environ.get(
+    'BENCH_SCALE', '1000 10000' if QUICK else '1000 10000 100000').split()]
+PARTS = os.environ.get('BENCH_PARTS',
+                       'throughput memory scaling syslog').split()
+VERSIONS = os.environ.get('BENCH_VERSIONS', '0.6 0.7').split()
+CLK_TCK = os.sysconf('SC_CLK_TCK')
+PAGE = 1 << 20
+
+broken = []		# what makes the bench fail
+notes = []		# worth a look, not a failure
+children = []		# Popen objects still to stop on the way out
+
+
+class Broken(Exception):
+    pass
+
+
+def say(msg=''):
+    print(msg, flush=True)
+
+
+def fail(msg):
+    broken.append(msg)
+    say('BROKEN: ' + msg)
+
+
+def note(msg):
+    notes.append(msg)
+    say('note: ' + msg)
+
+
+# ---- processes and /proc ---------------------------------------------
+
+def spawn(argv, **kw):
+    p = subprocess.Popen(argv, **kw)
+    children.append(p)
+    return p
+
+
+def reap(p):
+    """wait4() a child: (exit code or -signal, rusage)."""
+    _, st, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(st)
+    if p in children:
+        children.remove(p)
+    return p.returncode, ru
+
+
+def stop_all():
+    for p in list(children):
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+                p.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                try:
+                    p.kill()
+                    p.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+        children.remove(p)
+
+
+def proc_stat(pid):
+    """(state, cpu seconds) of a running process."""
+    with open('/proc/%d/stat' % pid) as f:
+        s = f.read()
+    f = s[s.rindex(')') + 2:].split()
+    return f[0], (int(f[11]) + int(f[12])) / CLK_TCK
+
+
+def proc_rchar(pid):
+    with open('/proc/%d/io' % pid) as f:
+        for line in f:
+            if line.startswith('rchar:'):
+                return int(line.split()[1])
+    return 0
+
+
+def proc_rss(pid):
+    """(VmRSS, VmHWM) in kB."""
+    rss = hwm = 0
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                rss = int(line.split()[1])
+            elif line.startswith('VmHWM:'):
+                hwm = int(line.split()[1])
+    return rss, hwm
+
+
+def wait_idle(p, nbytes, timeout=600):
+    """Wait until the filter has read nbytes and sleeps with CPU flat."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if p.poll() is not None:
+            raise Broken('filter exited (status %s) while being fed' %
+                         p.returncode)
+        try:
+            state, cpu = proc_stat(p.pid)
+            rchar = proc_rchar(p.pid)
+        except OSError:
+            raise Broken('filter vanished while being fed')
+        if rchar >= nbytes and state in ('S', 'D'):
+            if last is not None and last == cpu:
+                return cpu
+            last = cpu
+            time.sleep(0.03)
+            continue
+        last = None
+        time.sleep(0.005)
+    raise Broken('filter did not consume its input in %d s' % timeout)
+
+
+def feed(p, path, start=0, length=None):
+    """Write part of a file into the filter's stdin; bytes written."""
+    fd = p.stdin.fileno()
+    n = 0
+    with open(path, 'rb') as f:
+        f.seek(start)
+        while length is None or n < length:
+            want = PAGE if length is None else min(PAGE, length - n)
+            buf = f.read(want)
+            if not buf:
+                break
+            mv = memoryview(buf)
+            while mv:
+                try:
+                    w = os.write(fd, mv)
+                except BrokenPipeError:
+                    raise Broken('filter closed its input')
+                mv = mv[w:]
+            n += len(buf)
+    return n
+
+
+COUNTER = re.compile(r'(\w+)=(\d+)')
+
+
+def counters(path):
+    """The last counter line the filter wrote to stderr, as a dict."""
+    last = None
+    try:
+        with open(path, 'rb') as f:
+            for line in f:
+                if b'events=' in line:
+                    last = line.decode('utf-8', 'replace')
+    except OSError:
+        return {}
+    if last is None:
+        return {}
+    return {k: int(v) for k, v in COUNTER.findall(last)}
+
+
+def usr1_counters(p, errpath, timeout=5):
+    """Ask a running filter for its counters (SIGUSR1)."""
+    def nlines():
+        with open(errpath, 'rb') as f:
+            return sum(1 for line in f if b'events=' in line)
+    before = nlines()
+    p.send_signal(signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if nlines() > before:
+            return counters(errpath)
+        if p.poll() is not None:
+            raise Broken('filter died on SIGUSR1 (status %s)' %
+                         p.returncode)
+        time.sleep(0.01)
+    note('no counter line after SIGUSR1')
+    return {}
+
+
+def count_lines(path):
+    n = 0
+    with open(path, 'rb') as f:
+        while True:
+            b = f.read(PAGE * 4)
+            if not b:
+                return n
+            n += b.count(b'\n')
+
+
+def report_events(path):
+    n = 0
+    with open(path, 'rb') as f:
+        for line in f:
+            if line.startswith(b'report|'):
+                n += 1
+    return n
+
+
+def handshake_len(path):
+    """Bytes before the first report line."""
+    n = 0
+    with open(path, 'rb') as f:
+        for line in f:
+            if line.startswith(b'report|'):
+                break
+            n += len(line)
+    return n
+
+
+def gen(args, out):
+    with open(out, 'wb') as f:
+        r = subprocess.run([GEN] + [str(a) for a in args], stdout=f)
+    if r.returncode != 0:
+        raise Broken('gen %s failed' % ' '.join(map(str, args)))
+
+
+def errfile(name):
+    return os.path.join(TMP, name + '.err')
+
+
+def check_status(what, status, errpath):
+    if status != 0:
+        tail = ''
+        try:
+            with open(errpath, 'rb') as f:
+                tail = f.read()[-400:].decode('utf-8', 'replace')
+        except OSError:
+            pass
+        fail('%s: filter exit status %d %s' % (what, status, tail.strip()))
+        return False
+    return True
+
+
+# ---- pipelines ---------------------------------------------------------
+
+class HwmSampler(threading.Thread):
+    """Track a child's VmHWM until it exits.
+
+    ru_maxrss from wait4() is no good for a child of this (larger) Python
+    process: Linux carries the parent's high-water mark across the
+    vfork+exec that spawns it.  VmHWM belongs to the new address space.
+    """
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.hwm = 0
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                self.hwm = max(self.hwm, proc_rss(self.pid)[1])
+            except (OSError, ValueError, IndexError):
+                pass
+            self.done.wait(0.01)
+
+
+def pipeline(stream, argv, errpath):
+    """cat stream | argv; wall time and the consumer's and cat's rusage."""
+    r, w = os.pipe()
+    t0 = time.perf_counter()
+    cat = spawn(['cat', stream], stdout=w)
+    os.close(w)
+    with open(errpath, 'wb') as err:
+        p = spawn(argv, stdin=r, stdout=subprocess.DEVNULL, stderr=err)
+    os.close(r)
+    hwm = HwmSampler(p.pid)
+    hwm.start()
+    status, ru = reap(p)
+    wall = time.perf_counter() - t0
+    hwm.done.set()
+    hwm.join()
+    cstatus, cru = reap(cat)
+    return {
+        'status': status,
+        'wall_s': wall,
+        'user_s': ru.ru_utime,
+        'sys_s': ru.ru_stime,
+        'maxrss_kb': hwm.hwm or None,	# None: too quick to sample
+        'maxrss_kb_rusage': ru.ru_maxrss,
+        'cat_user_s': cru.ru_utime,
+        'cat_sys_s': cru.ru_stime,
+    }
+
+
+def summarize(runs, events):
+    """Median and best of repeated runs, by wall time."""
+    for r in runs:
+        r['events_per_s'] = events / r['wall_s']
+        r['cpu_ns_per_event'] = (r['user_s'] + r['sys_s']) * 1e9 / events
+    by = sorted(runs, key=lambda r: r['wall_s'])
+    med = by[(len(by) - 1) // 2]
+    out = dict(med)
+    out['events'] = events
+    out['runs'] = len(runs)
+    out['best_events_per_s'] = by[0]['events_per_s']
+    out['median_events_per_s'] = statistics.median(
+        r['events_per_s'] for r in runs)
+    out['best_cpu_ns_per_event'] = min(r['cpu_ns_per_event'] for r in runs)
+    out['all_wall_s'] = [round(r['wall_s'], 4) for r in runs]
+    return out
+
+
+def throughput(results):
+    res = results.setdefault('throughput', {})
+    for ver in VERSIONS:
+        stream = os.path.join(TMP, 'tp-%s.stream' % ver)
+        gen(['-n', EVENTS, '-k', K, '-p', ver, '-s', SEED], stream)
+        events = EVENTS
+        in_bytes = os.path.getsize(stream)
+        out = os.path.join(TMP, 'out.json')
+        runs = {'cat': [], 'null': [], 'file': []}
+        for rep in range(RUNS):
+            r = pipeline(stream, ['cat'], errfile('cat'))
+            runs['cat'].append(r)
+
+            r = pipeline(stream, [FILTER, '-o', '/dev/null'],
+                         errfile('null'))
+            r['counters'] = counters(errfile('null'))
+            if check_status('throughput %s /dev/null' % ver, r['status'],
+                            errfile('null')):
+                runs['null'].append(r)
+
+            if os.path.exists(out):
+                os.unlink(out)
+            r = pipeline(stream, [FILTER, '-o', out], errfile('file'))
+            r['counters'] = counters(errfile('file'))
+            if not check_status('throughput %s file' % ver, r['status'],
+                                errfile('file')):
+                continue
+            if not os.path.exists(out) or os.path.getsize(out) == 0:
+                fail('throughput %s: no output in the file sink' % ver)
+                continue
+            r['out_bytes'] = os.path.getsize(out)
+            r['records'] = count_lines(out)
+            if rep == 0:
+                check_records(out, ver)
+            if r['records'] != events:
+                note('throughput %s: %d records in the file for %d '
+                     'events' % (ver, r['records'], events))
+            os.unlink(out)
+            runs['file'].append(r)
+        v = res[ver] = {'events': events, 'in_bytes': in_bytes,
+                        'avg_line': in_bytes / events}
+        for kind in ('cat', 'null', 'file'):
+            if runs[kind]:
+                v[kind] = summarize(runs[kind], events)
+        if 'file' in v:
+            f = v['file']
+            f['out_mb_per_s'] = f['out_bytes'] / f['wall_s'] / 1e6
+            f['avg_record'] = f['out_bytes'] / max(f['records'], 1)
+        for kind in ('null', 'file'):
+            if kind in v and 'cat' in v:
+                v[kind]['ratio_vs_cat'] = (v[kind]['wall_s'] /
+                                           v['cat']['wall_s'])
+        os.unlink(stream)
+
+
+def check_records(out, ver):
+    """The first and last record must be JSON objects."""
+    with open(out, 'rb') as f:
+        first = f.readline()
+        f.seek(max(0, os.path.getsize(out) - 65536))
+        last = f.read().splitlines()[-1]
+    for what, line in (('first', first), ('last', last)):
+        try:
+            if not isinstance(json.loads(line), dict):
+                raise ValueError('not an object')
+        except ValueError as e:
+            fail('throughput %s: %s record is not JSON (%s): %.120r' %
+                 (ver, what, e, line))
+
+
+# ---- memory ------------------------------------------------------------
+
+def memory(results):
+    n = MEM
+    o1 = os.path.join(TMP, 'mem-open1.stream')
+    c1 = os.path.join(TMP, 'mem-close1.stream')
+    o2 = os.path.join(TMP, 'mem-open2.stream')
+    c2 = os.path.join(TMP, 'mem-close2.stream')
+    gen(['-m', n, '-s', SEED, '-w', o1], c1)
+    gen(['-H', '-m', n, '-s', SEED + 1, '-w', o2], c2)
+    ev_open = report_events(o1)
+    ev_close = report_events(c1)
+    hs = handshake_len(o1)
+    err = errfile('mem')
+    with open(err, 'wb') as ef:
+        p = spawn([FILTER, '-o', '/dev/null', '-n', str(SESSIONS_MAX)],
+                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                  stderr=ef)
+    r = {'sessions': n, 'events_open': ev_open, 'events_close': ev_close}
+    try:
+        fed = feed(p, o1, 0, hs)
+        wait_idle(p, fed)
+        r['rss_start_kb'] = proc_rss(p.pid)[0]
+        t0 = time.perf_counter()
+        fed += feed(p, o1, hs)
+        cpu = wait_idle(p, fed)
+        r['open_s'] = time.perf_counter() - t0
+        r['rss_open_kb'] = proc_rss(p.pid)[0]
+        r['counters_open'] = usr1_counters(p, err)
+        fed += feed(p, c1)
+        wait_idle(p, fed)
+        r['rss_closed_kb'] = proc_rss(p.pid)[0]
+        r['counters_closed'] = usr1_counters(p, err)
+        fed += feed(p, o2)
+        wait_idle(p, fed)
+        r['rss_open2_kb'] = proc_rss(p.pid)[0]
+        fed += feed(p, c2)
+        cpu = wait_idle(p, fed)
+        r['rss_closed2_kb'] = proc_rss(p.pid)[0]
+        r['cpu_s'] = cpu
+        r['maxrss_kb'] = proc_rss(p.pid)[1]
+    except Broken as e:
+        p.kill()
+        reap(p)
+        fail('memory: %s' % e)
+        return
+    p.stdin.close()
+    status, ru = reap(p)
+    r['counters_exit'] = counters(err)
+    check_status('memory', status, err)
+    r['bytes_per_session'] = ((r['rss_open_kb'] - r['rss_start_kb']) *
+                              1024 / n)
+    r['remains_kb'] = r['rss_closed_kb'] - r['rss_start_kb']
+    r['growth_kb'] = r['rss_closed2_kb'] - r['rss_closed_kb']
+    co = r['counters_open']
+    if co and co.get('sessions', n) < n:
+        note('memory: filter holds %d sessions, expected %d (evicted=%s)'
+             % (co.get('sessions'), n, co.get('evicted')))
+    results['memory'] = r
+    for f in (o1, c1, o2, c2):
+        os.unlink(f)
+
+
+# ---- scaling -----------------------------------------------------------
+
+def scaling(results):
+    res = results.setdefault('scaling', {})
+    for k in SCALE:
+        warm = os.path.join(TMP, 'sc-warm.stream')
+        main = os.path.join(TMP, 'sc-main.stream')
+        gen(['-k', k, '-n', SCALE_EVENTS, '-s', SEED, '-w', warm], main)
+        wsize = os.path.getsize(warm)
+        runs = []
+        for rep in range(RUNS):
+            err = errfile('scale')
+            with open(err, 'wb') as ef:
+                p = spawn([FILTER, '-o', '/dev/null', '-n',
+                           str(SESSIONS_MAX)], stdin=subprocess.PIPE,
+                          stdout=subprocess.DEVNULL, stderr=ef)
+            try:
+                fed = feed(p, warm)
+                c0 = wait_idle(p, fed)
+                c_open = usr1_counters(p, err)
+                t0 = time.perf_counter()
+                fed += feed(p, main)
+                c1 = wait_idle(p, fed)
+                wall = time.perf_counter() - t0
+                rss, hwm = proc_rss(p.pid)
+            except Broken as e:
+                p.kill()
+                reap(p)
+                fail('scaling k=%d: %s' % (k, e))
+                break
+            p.stdin.close()
+            status, ru = reap(p)
+            if not check_status('scaling k=%d' % k, status, err):
+                break
+            runs.append({
+                'cpu_s': c1 - c0,
+                'wall_s': wall,
+                'cpu_ns_per_event': (c1 - c0) * 1e9 / SCALE_EVENTS,
+                'events_per_s': SCALE_EVENTS / wall,
+                'sessions_open': c_open.get('sessions'),
+                'rss_kb': rss,
+                'maxrss_kb': hwm,
+            })
+        if runs:
+            by = sorted(runs, key=lambda x: x['cpu_s'])
+            med = dict(by[(len(by) - 1) // 2])
+            med['best_cpu_ns_per_event'] = by[0]['cpu_ns_per_event']
+            med['all_cpu_s'] = [round(x['cpu_s'], 3) for x in runs]
+            med['events'] = SCALE_EVENTS
+            med['warm_bytes'] = wsize
+            res[str(k)] = med
+        os.unlink(warm)
+        os.unlink(main)
+
+
+# ---- syslog ------------------------------------------------------------
+
+RSYSLOG_CONF = '''\
+global(workDirectory="{d}" maxMessageSize="64k")
+module(load="imuxsock" SysSock.Use="off")
+template(name="msgonly" type="list") {{
+  property(name="msg" position.from="2")
+  constant(value="\\n")
+}}
+ruleset(name="jsonlog") {{
+  action(type="omfile" file="{d}/jsonlog.json" template="msgonly")
+}}
+input(type="imuxsock" Socket="{d}/log.sock" CreatePath="on"
+      RateLimit.Interval="0" ruleset="jsonlog")
+*.* action(type="omfile" file="{d}/other.log")
+'''
+
+
+def start_rsyslogd(exe, d):
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    conf = os.path.join(d, 'rsyslog.conf')
+    with open(conf, 'w') as f:
+        f.write(RSYSLOG_CONF.format(d=d))
+    r = subprocess.run([exe, '-N1', '-f', conf], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        raise Broken('rsyslogd -N1: %s' % r.stdout.decode()[-300:])
+    with open(os.path.join(d, 'rsyslogd.out'), 'wb') as o:
+        p = spawn([exe, '-n', '-f', conf, '-i',
+                   os.path.join(d, 'rsyslogd.pid')],
+                  stdout=o, stderr=subprocess.STDOUT)
+    sock = os.path.join(d, 'log.sock')
+    for _ in range(100):
+        if os.path.exists(sock):
+            return p, sock
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise Broken('rsyslogd did not create its socket')
+
+
+def stop_rsyslogd(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    if p in children:
+        children.remove(p)
+
+
+def syslog(results):
+    exe = shutil.which('rsyslogd') or '/usr/sbin/rsyslogd'
+    if not os.access(exe, os.X_OK):
+        note('syslog: rsyslogd not installed (mk/deps.sh bench), skipped')
+        return
+    stream = os.path.join(TMP, 'sl.stream')
+    gen(['-n', SYSLOG_EVENTS, '-k', K, '-p', '0.6', '-s', SEED], stream)
+    events = SYSLOG_EVENTS
+    d = os.path.join(TMP, 'rsl')
+    runs = []
+    for rep in range(SYSLOG_RUNS):
+        try:
+            rs, sock = start_rsyslogd(exe, d)
+        except Broken as e:
+            fail('syslog: %s' % e)
+            break
+        out = os.path.join(d, 'jsonlog.json')
+        rs_cpu0 = proc_stat(rs.pid)[1]
+        t0 = time.perf_counter()
+        r = pipeline(stream, [FILTER, '-S', sock], errfile('syslog'))
+        t_filter = time.perf_counter()
+        # rsyslog writes behind: wait until its file stops growing.
+        n, last_change, size = 0, t_filter, -1
+        while True:
+            s = os.path.getsize(out) if os.path.exists(out) else 0
+            now = time.perf_counter()
+            if s != size:
+                size, last_change = s, now
+            elif now - last_change > 1.5:
+                break
+            if now - t0 > 300:
+                break
+            time.sleep(0.05)
+        rs_cpu = proc_stat(rs.pid)[1] - rs_cpu0
+        n = count_lines(out) if os.path.exists(out) else 0
+        sample = None
+        if n:
+            with open(out, 'rb') as f:
+                sample = f.readline()
+        stop_rsyslogd(rs)
+        r['counters'] = counters(errfile('syslog'))
+        if not check_status('syslog', r['status'], errfile('syslog')):
+            continue
+        if n == 0:
+            fail('syslog: rsyslogd wrote no records')
+            continue
+        try:
+            json.loads(sample)
+            r['sample_json_ok'] = True
+        except ValueError:
+            r['sample_json_ok'] = False
+            note('syslog: a delivered record is not JSON: %.120r' % sample)
+        r['delivered'] = n
+        r['lost'] = events - n
+        r['dropped'] = r['counters'].get('dropped')
+        r['deliver_s'] = last_change - t0
+        r['delivered_per_s'] = n / max(last_change - t0, 1e-6)
+        r['rsyslogd_cpu_s'] = rs_cpu
+        runs.append(r)
+    os.unlink(stream)
+    if runs:
+        s = summarize(runs, events)
+        by = sorted(runs, key=lambda x: x['delivered_per_s'])
+        s['delivered_per_s'] = statistics.median(
+            x['delivered_per_s'] for x in runs)
+        s['best_delivered_per_s'] = by[-1]['delivered_per_s']
+        s['all_lost'] = [x['lost'] for x in runs]
+        results['syslog'] = s
+
+
+# ---- table -------------------------------------------------------------
+
+def fmt_n(x, digits=0):
+    if x is None:
+        return '-'
+    return '{:,.{d}f}'.format(x, d=digits)
+
+
+def table(results, meta):
+    say()
+    say('filter-jsonlog bench  %s  commit %s  %d cores  load %s -> %s' % (
+        meta['date'], meta['commit'], meta['cores'], meta['load_start'],
+        meta['load_end']))
+    say('(median of %d runs; "best" = fastest run; other developers share '
+        'this machine, so expect noise)' % RUNS)
+    tp = results.get('throughput')
+    if tp:
+        say()
+        say('throughput: %s events, k=%d open, realistic mix' %
+            (fmt_n(EVENTS), K))
+        say('%-4s %-26s %11s %11s %8s %7s %7s %8s %7s' % (
+            'ver', 'pipeline', 'events/s', 'best ev/s', 'MB/s out',
+            'rec B', 'CPU ns', 'peak RSS', 'x cat'))
+        for ver, v in tp.items():
+            rows = (('cat', 'cat | cat >/dev/null'),
+                    ('file', 'cat | filter -o FILE'),
+                    ('null', 'cat | filter -o /dev/null'))
+            for kind, label in rows:
+                x = v.get(kind)
+                if not x:
+                    continue
+                mbs = x.get('out_mb_per_s')
+                if kind == 'cat':
+                    mbs = v['in_bytes'] / x['wall_s'] / 1e6
+                say('%-4s %-26s %11s %11s %8s %7s %7s %6s MB %7s' % (
+                    ver, label, fmt_n(x['median_events_per_s']),
+                    fmt_n(x['best_events_per_s']), fmt_n(mbs, 1),
+                    fmt_n(x.get('avg_record') if kind == 'file' else
+                          v['avg_line'] if kind == 'cat' else None),
+                    fmt_n(x['cpu_ns_per_event']),
+                    fmt_n(x['maxrss_kb'] and x['maxrss_kb'] / 1024, 1),
+                    fmt_n(x.get('ratio_vs_cat'), 1)))
+        say('  (MB/s out and rec B of the cat row: its input; CPU ns = '
+            'user+sys of the consumer per event; x cat = wall time over '
+            'cat\'s)')
+    m = results.get('memory')
+    if m:
+        say()
+        say('memory: %s sessions open (each in a transaction, %d events '
+            'to open, %d to close)' % (fmt_n(m['sessions']),
+                                       m['events_open'], m['events_close']))
+        say('  RSS at start %s MB, with all open %s MB -> %s bytes per '
+            'open session' % (fmt_n(m['rss_start_kb'] / 1024, 1),
+                              fmt_n(m['rss_open_kb'] / 1024, 1),
+                              fmt_n(m['bytes_per_session'])))
+        say('  all closed: %s MB (%s MB above start); second open/close '
+            'cycle: %s MB open, %s MB closed (growth %s kB)' % (
+                fmt_n(m['rss_closed_kb'] / 1024, 1),
+                fmt_n(m['remains_kb'] / 1024, 1),
+                fmt_n(m['rss_open2_kb'] / 1024, 1),
+                fmt_n(m['rss_closed2_kb'] / 1024, 1),
+                fmt_n(m['growth_kb'])))
+        co = m.get('counters_open') or {}
+        ce = m.get('counters_exit') or {}
+        say('  filter counters with all open: sessions=%s evicted=%s; at '
+            'exit: %s' % (co.get('sessions', '?'), co.get('evicted', '?'),
+                          ' '.join('%s=%s' % kv for kv in ce.items())))
+    sc = results.get('scaling')
+    if sc:
+        say()
+        say('scaling: %s events spread over k open sessions (after a '
+            'warm-up that opens them)' % fmt_n(SCALE_EVENTS))
+        say('%10s %10s %12s %12s %11s %9s' % (
+            'k', 'open', 'CPU ns/ev', 'best ns/ev', 'events/s', 'RSS MB'))
+        base = None
+        for k, x in sc.items():
+            if base is None:
+                base = x['cpu_ns_per_event']
+            say('%10s %10s %12s %12s %11s %9s' % (
+                fmt_n(int(k)), fmt_n(x.get('sessions_open')),
+                fmt_n(x['cpu_ns_per_event']),
+                fmt_n(x['best_cpu_ns_per_event']),
+                fmt_n(x['events_per_s']), fmt_n(x['rss_kb'] / 1024, 1)))
+        last = list(sc.values())[-1]
+        say('  cost at k=%s / cost at k=%s: %.2f' % (
+            list(sc)[-1], list(sc)[0],
+            last['cpu_ns_per_event'] / max(base, 1e-9)))
+    s = results.get('syslog')
+    if s:
+        say()
+        say('syslog (-S, rsyslogd imuxsock -> omfile): %s events' %
+            fmt_n(s['events']))
+        say('  filter: %s events/s, %s CPU ns/event; delivered %s of %s '
+            '(%s records/s, best %s); lost %s, filter dropped=%s; '
+            'rsyslogd CPU %.1f s' % (
+                fmt_n(s['median_events_per_s']),
+                fmt_n(s['cpu_ns_per_event']), fmt_n(s['delivered']),
+                fmt_n(s['events']), fmt_n(s['delivered_per_s']),
+                fmt_n(s['best_delivered_per_s']), fmt_n(s['lost']),
+                s['dropped'], s['rsyslogd_cpu_s']))
+
+
+def git_commit():
+    try:
+        c = subprocess.run(['git', '-C', TOP, 'describe', '--always',
+                            '--dirty'], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL).stdout.decode()
+        return c.strip() or 'unknown'
+    except OSError:
+        return 'unknown'
+
+
+def loadavg():
+    with open('/proc/loadavg') as f:
+        return f.read().split()[0]
+
+
+def main():
+    meta = {
+        'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+        'commit': git_commit(),
+        'cores': os.cpu_count(),
+        'load_start': loadavg(),
+        'filter': FILTER,
+        'quick': QUICK,
+        'seed': SEED,
+    }
+    say('bench: %s, %s events, %d runs, parts: %s%s' % (
+        FILTER, fmt_n(EVENTS), RUNS, ' '.join(PARTS),
+        ' (quick)' if QUICK else ''))
+    results = {}
+    for part in PARTS:
+        fn = {'throughput': throughput, 'memory': memory,
+              'scaling': scaling, 'syslog': syslog}.get(part)
+        if fn is None:
+            fail('unknown part %s' % part)
+            continue
+        say('bench: %s ...' % part)
+        t = time.perf_counter()
+        try:
+            fn(results)
+        except Broken as e:
+            fail('%s: %s' % (part, e))
+        say('bench: %s done in %.1f s' % (part, time.perf_counter() - t))
+    meta['load_end'] = loadavg()
+    table(results, meta)
+    os.makedirs(OUTDIR, exist_ok=True)
+    rec = dict(meta)
+    rec['results'] = results
+    rec['notes'] = notes
+    rec['broken'] = broken
+    with open(os.path.join(OUTDIR, 'bench.jsonl'), 'a') as f:
+        f.write(json.dumps(rec, sort_keys=True) + '\n')
+    say()
+    say('bench: one JSON line appended to tests/out/bench.jsonl')
+    if broken:
+        say('bench: BROKEN:')
+        for b in broken:
+            say('  ' + b)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    try:
+        rc = main()
+    finally:
+        stop_all()
+    sys.exit(rc)

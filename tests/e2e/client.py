@@ -189,6 +189,18 @@ def sc_8bit(port):
     s.quit()
 
 
+def sc_manyrcpt(port, n=150):
+    """One message to N recipients: records beyond the size cap."""
+    s = Session(port)
+    s.cmd(b"EHLO s-manyrcpt.client.test", 250)
+    s.cmd(b"MAIL FROM:<newsletter-sender@example.org>", 250)
+    for i in range(int(n)):
+        s.cmd(b"RCPT TO:<subscriber-number-%04d.with-a-long-name@example.test>"
+              % i, 250)
+    s.data(message("newsletter"))
+    s.quit()
+
+
 def sc_relay(port):
     s = Session(port)
     s.cmd(b"EHLO s-relay.client.test", 250)
@@ -242,6 +254,7 @@ SCENARIOS = {
     "big": sc_big,
     "abort": sc_abort,
     "8bit": sc_8bit,
+    "manyrcpt": sc_manyrcpt,
     "relay": sc_relay,
     "concurrent": sc_concurrent,
 }

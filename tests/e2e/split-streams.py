@@ -22,7 +22,7 @@ import re
 import sys
 
 SCENARIOS = ["ehlo", "helo", "auth", "rcpt", "rset", "big", "abort", "8bit",
-             "relay", "socket", "concurrent"]
+             "manyrcpt", "relay", "socket", "concurrent"]
 CONCURRENT_KEEP = 10
 
 

@@ -28,11 +28,13 @@ ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
 
 # The core: no libevent, no descriptors; shared by the program, the unit
 # tests, the fuzzer and the bench.
-CORE_SRCS=	src/protocol.c src/session.c src/render.c src/escape.c \
-		src/stats.c src/log.c src/compat/strtonum.c src/compat/strlcpy.c
-CORE_OBJS=	src/protocol.o src/session.o src/render.o src/escape.o \
-		src/stats.o src/log.o src/compat/strtonum.o src/compat/strlcpy.o
-OBJS=		src/main.o src/sink.o src/filter.o $(CORE_OBJS)
+CORE_SRCS=	src/filter.c src/protocol.c src/session.c src/render.c \
+		src/escape.c src/stats.c src/log.c src/compat/strtonum.c \
+		src/compat/strlcpy.c
+CORE_OBJS=	src/filter.o src/protocol.o src/session.o src/render.o \
+		src/escape.o src/stats.o src/log.o src/compat/strtonum.o \
+		src/compat/strlcpy.o
+OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
 		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink

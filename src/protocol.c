@@ -328,7 +328,7 @@ layout_find(int event, int version)
 static int
 split_params(const struct layout *l, struct report *r, const char **errstr)
 {
-	const char	*p = r->params.p, *end = p + r->params.len, *bar;
+	const char	*p, *end, *bar;
 	struct slice	 s;
 	int		 i, n = l->nfield, left;
 
@@ -338,6 +338,9 @@ split_params(const struct layout *l, struct report *r, const char **errstr)
 		*errstr = "missing parameters";
 		return (-1);
 	}
+	/* Only now: without parameters params.p is NULL. */
+	p = r->params.p;
+	end = p + r->params.len;
 	/* Fields taken from the left before the rest-of-line one. */
 	left = l->rsplit ? n - 2 : n - 1;
 	for (i = 0; i < left; i++) {

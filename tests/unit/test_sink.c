@@ -1,0 +1,179 @@
+/* Unit tests for sink.c: the file sink and the syslog datagram sink. */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter-jsonlog.h"
+#include "check.h"
+
+static char	 dir[] = "/tmp/fj-test-sink.XXXXXX";
+
+static int
+count_lines(const char *path)
+{
+	FILE	*fp;
+	int	 c, n = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	while ((c = getc(fp)) != EOF)
+		if (c == '\n')
+			n++;
+	fclose(fp);
+	return (n);
+}
+
+static void
+test_file(void)
+{
+	char		 path[256], old[256];
+	struct sink	*k;
+	int		 i;
+
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	snprintf(old, sizeof(old), "%s/out.json.0", dir);
+	CHECK((k = sink_file(path)) != NULL);
+	for (i = 0; i < 10; i++)
+		sink_write(k, "{\"a\":1}", 7);
+	CHECK_INT(sink_pending(k), 80);
+	CHECK_INT(sink_flush(k), SINK_DONE);
+	CHECK_INT(sink_pending(k), 0);
+	CHECK_INT(count_lines(path), 10);
+	/* rotation: rename, then SIGHUP's reopen */
+	CHECK_INT(rename(path, old), 0);
+	sink_write(k, "{\"b\":2}", 7);
+	sink_reopen(k);		/* flushes to the old file first */
+	sink_write(k, "{\"c\":3}", 7);
+	sink_drain(k, 1000);
+	CHECK_INT(count_lines(old), 11);
+	CHECK_INT(count_lines(path), 1);
+	sink_close(k);
+	CHECK(sink_file("/nonexistent/dir/x") == NULL);
+}
+
+static int
+receiver(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		perror("receiver");
+		exit(1);
+	}
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	return (fd);
+}
+
+/* Read every waiting datagram; the last one into buf. */
+static int
+drain(int fd, char *buf, size_t size)
+{
+	ssize_t	 n;
+	int	 count = 0;
+
+	while ((n = recv(fd, buf, size - 1, 0)) >= 0) {
+		buf[n] = '\0';
+		count++;
+	}
+	return (count);
+}
+
+static void
+test_syslog(void)
+{
+	char		 path[256], buf[9000], want[64];
+	struct sink	*k;
+	int		 fd, n, i, got;
+	uint64_t	 dropped;
+
+	snprintf(path, sizeof(path), "%s/log.sock", dir);
+	fd = receiver(path);
+	k = sink_syslog(path, 2, "filter-jsonlog");
+	CHECK(sink_fd(k) != -1);
+	sink_write(k, "{\"a\":1}", 7);
+	CHECK_INT(sink_pending(k), 0);		/* sent at once */
+	CHECK_INT(drain(fd, buf, sizeof(buf)), 1);
+	/* "<22>Nov 24 22:01:40 filter-jsonlog[123]: {...}" */
+	CHECK(strncmp(buf, "<22>", 4) == 0);
+	CHECK(buf[7] == ' ' && buf[10] == ' ' && buf[13] == ':');
+	snprintf(want, sizeof(want), " filter-jsonlog[%ld]: {\"a\":1}",
+	    (long)getpid());
+	CHECK_STR(buf + 19, want);
+
+	/* a receiver that does not read: records wait, nothing blocks */
+	for (i = 0; i < 2000; i++)
+		sink_write(k, buf + 40, 1000);
+	CHECK(sink_pending(k) > 0);
+	CHECK_INT(sink_flush(k), SINK_AGAIN);
+	/* it reads again: everything arrives, in order */
+	got = 0;
+	for (n = 0; n < 1000 && sink_pending(k) > 0; n++) {
+		got += drain(fd, buf, sizeof(buf));
+		(void)sink_flush(k);
+	}
+	got += drain(fd, buf, sizeof(buf));
+	CHECK_INT(got, 2000);
+	CHECK_INT(sink_pending(k), 0);
+
+	/* the receiver goes away: records wait, then arrive after restart */
+	close(fd);
+	unlink(path);
+	sink_write(k, "{\"b\":2}", 7);
+	CHECK_INT(sink_flush(k), SINK_RETRY);
+	CHECK(sink_pending(k) > 0);
+	fd = receiver(path);
+	sleep(1);		/* reconnects at most once a second */
+	CHECK_INT(sink_flush(k), SINK_DONE);
+	CHECK_INT(drain(fd, buf, sizeof(buf)), 1);
+	CHECK(strstr(buf, "{\"b\":2}") != NULL);
+
+	/* a record the socket can never take is dropped, not retried */
+	dropped = stats.dropped;
+	{
+		static char	 huge[1024 * 1024];
+
+		memset(huge, 'x', sizeof(huge));
+		sink_write(k, huge, sizeof(huge));
+	}
+	CHECK_INT(stats.dropped, dropped + 1);
+	CHECK_INT(sink_pending(k), 0);
+	sink_close(k);
+	close(fd);
+	unlink(path);
+
+	CHECK_INT(sink_facility("mail"), 2);
+	CHECK_INT(sink_facility("local7"), 23);
+	CHECK_INT(sink_facility("nope"), -1);
+}
+
+int
+main(void)
+{
+	char	 cmd[128];
+
+	log_init("test_sink", 1);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return (1);
+	}
+	test_file();
+	test_syslog();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return (check_done("test_sink"));
+}

@@ -42,7 +42,8 @@ enum {
 	D_REJ = 1 << 7,		/* opensmtpd.tx.rcpt_rejected */
 	D_TEXT = 1 << 8,	/* every other free text of the session */
 	D_LIST = 1 << 9,	/* the truncated_fields list itself */
-	D__LEVELS = 10
+	D_ALL = 1 << 10,	/* all but the "always" fields */
+	D__LEVELS = 11
 };
 
 #define NOTE_MAX	32
@@ -142,7 +143,7 @@ render_record(const struct render_conf *conf, const struct session *s,
 			break;
 	}
 	estr_free(&transient.from);
-	if (c.nnote > 0 || s->toolong)
+	if (c.nnote > 0 || s->toolong || c.drop & D_ALL)
 		*truncated = 1;
 	if (c.w.over)	/* cannot happen with cap >= FJ_SIZE_MIN */
 		return (0);
@@ -279,6 +280,8 @@ render_once(struct ctx *c)
 	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
 	r_event(c);
 	r_observer(c);
+	if (c->drop & D_ALL)
+		goto last;	/* only the bounded "always" fields are left */
 	if (c->s->subsys == SUB_SMTP_OUT) {
 		r_endpoint(c, "source", 6, &c->s->src, NULL, TL_SRC,
 		    "source.address");
@@ -294,6 +297,7 @@ render_once(struct ctx *c)
 	r_tls_user(c);
 	r_email(c);
 	r_related(c);
+ last:
 	r_opensmtpd(c);
 	W(c, "}");
 }
@@ -671,6 +675,12 @@ r_opensmtpd(struct ctx *c)
 	W(c, "},\"protocol_version\":\"");
 	w_raw(&c->w, r->vstr.p, r->vstr.len);
 	W(c, "\"");
+	if (c->drop & D_ALL) {
+		if (r->unknown)
+			W(c, ",\"unknown\":true");
+		W(c, ",\"truncated\":true}");
+		return;
+	}
 
 	if (s->toolong & TL_RDNS && c->nnote < NOTE_MAX)
 		c->note[c->nnote++] = "opensmtpd.link.rdns";

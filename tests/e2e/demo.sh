@@ -17,7 +17,7 @@ SUMMARY=$TOP/examples/jq/summary.jq
 CLIENT="python3 $E2E_HERE/client.py"
 
 trap e2e_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 say() {
 	printf '%s\n' "$*"

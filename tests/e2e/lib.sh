@@ -276,6 +276,8 @@ e2e_kill() {
 
 # e2e_stop_smtpd: stop smtpd; its filters see EOF on stdin and exit.
 e2e_stop_smtpd() {
+	# Not ours to stop, nor its spool to purge.
+	[ -n "$E2E_SMTPD_PID" ] || return 0
 	e2e_kill "$E2E_SMTPD_PID" smtpd
 	E2E_SMTPD_PID=
 	e2e_purge_spool

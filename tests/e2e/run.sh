@@ -24,7 +24,7 @@ FILTER=${E2E_FILTER:-$T_TOP/filter-jsonlog}
 START=$(date +%s)
 
 trap e2e_cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'exit 1' INT TERM HUP PIPE
 
 if ! e2e_init "$FILTER" || ! e2e_start; then
 	t_fail "start smtpd and rsyslogd"

@@ -40,8 +40,8 @@ enum {
 	D_RELATED = 1 << 5,	/* related */
 	D_TO = 1 << 6,		/* email.to.address */
 	D_REJ = 1 << 7,		/* opensmtpd.tx.rcpt_rejected */
-	D_TEXT = 1 << 8,	/* every other free text of the session */
-	D_LIST = 1 << 9,	/* the truncated_fields list itself */
+	D_LIST = 1 << 8,	/* the truncated_fields list itself */
+	D_TEXT = 1 << 9,	/* every other free text of the session */
 	D_ALL = 1 << 10,	/* all but the "always" fields */
 	D__LEVELS = 11
 };
@@ -370,8 +370,8 @@ r_event(struct ctx *c)
 			outcome = "failure";
 			reason = "rollback";
 		}
-		if (c->tx != NULL && c->tx->begin_us <= r->time_us)
-			start = c->tx->begin_us;
+		if (c->tx != NULL)
+			start = c->tx->begin_us;	/* -1: unknown */
 		break;
 	case RPT_FILTER_RESPONSE: {
 		const struct slice *v = &r->f[F_RESPONSE];

@@ -420,7 +420,9 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 			if (fam != FAM_OTHER) {
 				(void)estr_set(&ep->ip, buf, hl, ss->textmax);
 				ep->port = (uint16_t)port;
-			} else
+			} else if (host.len == 0)
+				return;	/* ":0": smtpd knew no address */
+			else
 				host = *sl;
 		}
 	}
@@ -490,7 +492,7 @@ tx_for(struct session *s, const struct report *r, int open)
 	tx_clear(tx);
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
-	tx->begin_us = r->time_us;
+	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */
 	s->tx_count++;
 	return (tx);
 }

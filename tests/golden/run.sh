@@ -1,0 +1,56 @@
+#!/bin/sh
+# Golden tests: each NAME.in (a raw stream, handshake included) goes
+# through ./filter-jsonlog -o FILE (with the options in NAME.args), and
+# the output must equal NAME.json byte for byte.  Also: stdout holds only
+# register lines, every record passes jsoncheck, the filter exits 0.
+# With -regen, show each difference and ask before accepting it.
+T_SUITE=golden
+. "$(dirname "$0")/../lib.sh"
+cd "$T_TOP" || exit 1
+regen=
+[ "${1:-}" = -regen ] && regen=1
+out=tests/out/golden
+mkdir -p "$out"
+FILTER=${FILTER:-./filter-jsonlog}
+
+for in in tests/golden/*.in; do
+	name=$(basename "$in" .in)
+	args=
+	[ -f "tests/golden/$name.args" ] && args=$(cat "tests/golden/$name.args")
+	want=tests/golden/$name.json
+	got=$out/$name.json
+	rm -f "$got"
+	# shellcheck disable=SC2086
+	$FILTER $args -o "$got" < "$in" > "$out/$name.stdout" \
+	    2> "$out/$name.stderr"
+	rc=$?
+	t_check "$name: exit status 0 (got $rc)" [ "$rc" = 0 ]
+	t_check "$name: stdout holds register lines only" \
+	    sh -c "! grep -v '^register|' '$out/$name.stdout' >/dev/null"
+	cap=$(echo "$args" | sed -n 's/.*-s \([0-9]*\).*/\1/p')
+	t_check "$name: every record valid, ASCII, under the cap" \
+	    ./tests/unit/jsoncheck -s "${cap:-8000}" "$got"
+	if [ ! -f "$want" ]; then
+		if [ -n "$regen" ]; then
+			cat "$got"
+			printf 'accept new %s? [y/N] ' "$want"
+			read -r a
+			[ "$a" = y ] && cp "$got" "$want"
+		else
+			t_fail "$name: no $want (make regen)"
+		fi
+		continue
+	fi
+	if cmp -s "$want" "$got"; then
+		t_ok "$name: output as expected"
+	elif [ -n "$regen" ]; then
+		diff -u "$want" "$got"
+		printf 'accept the new %s? [y/N] ' "$want"
+		read -r a
+		[ "$a" = y ] && cp "$got" "$want"
+	else
+		diff -u "$want" "$got" | head -n 40 >&2
+		t_fail "$name: output differs; to accept: cp $got $want"
+	fi
+done
+t_done

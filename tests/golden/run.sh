@@ -4,7 +4,7 @@
 # the output must equal NAME.json byte for byte.  Also: stdout holds only
 # register lines, every record passes jsoncheck, the filter exits 0.
 # With -regen, show each difference and ask before accepting it.
-T_SUITE=golden
+T_SUITE=${T_SUITE:-golden}
 . "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
 regen=
@@ -29,7 +29,7 @@ for in in tests/golden/*.in; do
 	    sh -c "! grep -v '^register|' '$out/$name.stdout' >/dev/null"
 	cap=$(echo "$args" | sed -n 's/.*-s \([0-9]*\).*/\1/p')
 	t_check "$name: every record valid, ASCII, under the cap" \
-	    ./tests/unit/jsoncheck -s "${cap:-8000}" "$got"
+	    sh -c "./tests/unit/jsoncheck -s ${cap:-8000} $got >/dev/null"
 	if [ ! -f "$want" ]; then
 		if [ -n "$regen" ]; then
 			cat "$got"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the unit test binaries given as arguments and add up their counts.
-T_SUITE=unit
+T_SUITE=${T_SUITE:-unit}
 . "$(dirname "$0")/../lib.sh"
 for t in "$@"; do
 	out=$("./$t" 2>&1)

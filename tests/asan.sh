@@ -1,0 +1,38 @@
+#!/bin/sh
+# The sanitizer pass: build the filter and the unit tests again with
+# AddressSanitizer and UndefinedBehaviorSanitizer in a copy of the tree
+# (tests/asan-build), then run the unit and golden suites with them.
+# Any sanitizer report fails the run.
+set -u
+cc=${1:-cc}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+b=tests/asan-build
+rm -rf "$b"
+mkdir -p "$b/tests"
+cp -R Makefile mk src include "$b/"
+cp -R tests/unit "$b/tests/"
+rm -f "$b/tests/unit/test_protocol" "$b/tests/unit/test_session" \
+    "$b/tests/unit/test_render" "$b/tests/unit/test_escape" \
+    "$b/tests/unit/test_sink" "$b/tests/unit/jsoncheck"
+find "$b" -name '*.o' -exec rm -f {} +
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+if ! make -s -C "$b" CC="$cc" HARDEN= \
+    CFLAGS="-O1 -g -fno-omit-frame-pointer $san" LDFLAGS="$san" \
+    all tests/unit/test_protocol tests/unit/test_session \
+    tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
+    >"$b/build.log" 2>&1; then
+	cat "$b/build.log" >&2
+	mkdir -p tests/out
+	echo "asan 0 1" >> tests/out/results
+	echo "asan: 0 passed, 1 failed (the sanitizer build failed)"
+	exit 1
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+rc=0
+T_SUITE=asan sh tests/unit/run.sh $b/tests/unit/test_protocol \
+    $b/tests/unit/test_session $b/tests/unit/test_render \
+    $b/tests/unit/test_escape $b/tests/unit/test_sink || rc=1
+T_SUITE=asan FILTER=$b/filter-jsonlog sh tests/golden/run.sh || rc=1
+exit $rc

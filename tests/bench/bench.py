@@ -51,7 +51,10 @@ K = env_int('BENCH_K', 200, 200)
 MEM = env_int('BENCH_MEM', 100000, 10000)
 SCALE_EVENTS = env_int('BENCH_SCALE_EVENTS', 1000000, 100000)
 SYSLOG_EVENTS = env_int('BENCH_SYSLOG_EVENTS', 1000000, 100000)
-SYSLOG_RUNS = env_int('BENCH_SYSLOG_RUNS', RUNS, 1)
+SYSLOG_RUNS = env_int('BENCH_SYSLOG_RUNS', 1, 1)
+SYSLOG_SECONDS = env_int('BENCH_SYSLOG_SECONDS', 5, 2)
+SYSLOG_RATES = [int(x) for x in os.environ.get(
+    'BENCH_SYSLOG_RATES', '20000 100000 200000').split()]
 SEED = env_int('BENCH_SEED', 1, 1)
 SESSIONS_MAX = env_int('BENCH_SESSIONS_MAX', 250000, 250000)
 SCALE = [int(x) for x in os.environ.get(
@@ -594,74 +597,142 @@ def stop_rsyslogd(p):
         children.remove(p)
 
 
+def settle(out, p, t0, quiet=1.5, limit=300):
+    """Wait until rsyslogd's file stops growing; (lines, last growth)."""
+    size, last = -1, time.perf_counter()
+    while True:
+        s = os.path.getsize(out) if os.path.exists(out) else 0
+        now = time.perf_counter()
+        if s != size:
+            size, last = s, now
+        elif now - last > quiet:
+            break
+        if now - t0 > limit:
+            break
+        if p is not None and p.poll() is not None:
+            p = None
+        time.sleep(0.05)
+    return (count_lines(out) if os.path.exists(out) else 0), last
+
+
+def feed_paced(p, lines, rate):
+    """Write lines at rate per second, in 10 ms slices."""
+    fd = p.stdin.fileno()
+    per = max(1, int(rate / 100))
+    t0 = time.perf_counter()
+    for i in range(0, len(lines), per):
+        buf = b''.join(lines[i:i + per])
+        mv = memoryview(buf)
+        while mv:
+            try:
+                w = os.write(fd, mv)
+            except BrokenPipeError:
+                raise Broken('filter closed its input')
+            mv = mv[w:]
+        delay = t0 + (i + per) / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def syslog_run(exe, stream, events, rate):
+    """One filter -S run against a fresh rsyslogd; rate 0 = all at once.
+
+    The filter's stdin stays open until rsyslogd has written what it
+    will, as smtpd's would: delivered counts what got through while
+    running, not what a drain at exit saved.
+    """
+    d = os.path.join(TMP, 'rsl')
+    rs, sock = start_rsyslogd(exe, d)
+    out = os.path.join(d, 'jsonlog.json')
+    err = errfile('syslog')
+    r = {'rate': rate, 'events': events}
+    try:
+        rs_cpu0 = proc_stat(rs.pid)[1]
+        with open(err, 'wb') as ef:
+            p = spawn([FILTER, '-S', sock], stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL, stderr=ef)
+        hwm = HwmSampler(p.pid)
+        hwm.start()
+        t0 = time.perf_counter()
+        if rate:
+            with open(stream, 'rb') as f:
+                lines = f.readlines()
+            feed_paced(p, lines, rate)
+            fed = sum(len(x) for x in lines)
+        else:
+            fed = feed(p, stream)
+        wait_idle(p, fed)
+        r['feed_s'] = time.perf_counter() - t0
+        cpu = proc_stat(p.pid)[1]
+        n, last = settle(out, p, t0)
+        r['counters_running'] = usr1_counters(p, err)
+        p.stdin.close()
+        status, ru = reap(p)
+        hwm.done.set()
+        hwm.join()
+        n, _ = settle(out, None, t0, quiet=1.0)
+        rs_cpu = proc_stat(rs.pid)[1] - rs_cpu0
+    finally:
+        stop_rsyslogd(rs)
+    r['counters'] = counters(err)
+    if not check_status('syslog', status, err):
+        return None
+    if n == 0:
+        fail('syslog: rsyslogd wrote no records')
+        return None
+    with open(out, 'rb') as f:
+        sample = f.readline()
+    try:
+        json.loads(sample)
+    except ValueError:
+        note('syslog: a delivered record is not JSON: %.120r' % sample)
+    r.update({
+        'filter_cpu_s': cpu,
+        'cpu_ns_per_event': cpu * 1e9 / events,
+        'maxrss_kb': hwm.hwm,
+        'delivered': n,
+        'lost': events - n,
+        'dropped': r['counters'].get('dropped'),
+        'deliver_s': last - t0,
+        'delivered_per_s': n / max(last - t0, 1e-6),
+        'rsyslogd_cpu_s': rs_cpu,
+    })
+    return r
+
+
 def syslog(results):
     exe = shutil.which('rsyslogd') or '/usr/sbin/rsyslogd'
     if not os.access(exe, os.X_OK):
         note('syslog: rsyslogd not installed (mk/deps.sh bench), skipped')
         return
+    res = results.setdefault('syslog', {})
+    try:
+        with open('/proc/sys/net/unix/max_dgram_qlen') as f:
+            res['max_dgram_qlen'] = int(f.read())
+    except (OSError, ValueError):
+        pass
     stream = os.path.join(TMP, 'sl.stream')
-    gen(['-n', SYSLOG_EVENTS, '-k', K, '-p', '0.6', '-s', SEED], stream)
-    events = SYSLOG_EVENTS
-    d = os.path.join(TMP, 'rsl')
-    runs = []
-    for rep in range(SYSLOG_RUNS):
-        try:
-            rs, sock = start_rsyslogd(exe, d)
-        except Broken as e:
-            fail('syslog: %s' % e)
-            break
-        out = os.path.join(d, 'jsonlog.json')
-        rs_cpu0 = proc_stat(rs.pid)[1]
-        t0 = time.perf_counter()
-        r = pipeline(stream, [FILTER, '-S', sock], errfile('syslog'))
-        t_filter = time.perf_counter()
-        # rsyslog writes behind: wait until its file stops growing.
-        n, last_change, size = 0, t_filter, -1
-        while True:
-            s = os.path.getsize(out) if os.path.exists(out) else 0
-            now = time.perf_counter()
-            if s != size:
-                size, last_change = s, now
-            elif now - last_change > 1.5:
+    for rate in [0] + SYSLOG_RATES:
+        n = SYSLOG_EVENTS if rate == 0 else min(SYSLOG_EVENTS,
+                                                int(rate * SYSLOG_SECONDS))
+        gen(['-n', n, '-k', K, '-p', '0.6', '-s', SEED], stream)
+        runs = []
+        for rep in range(SYSLOG_RUNS):
+            try:
+                x = syslog_run(exe, stream, n, rate)
+            except Broken as e:
+                fail('syslog: %s' % e)
                 break
-            if now - t0 > 300:
-                break
-            time.sleep(0.05)
-        rs_cpu = proc_stat(rs.pid)[1] - rs_cpu0
-        n = count_lines(out) if os.path.exists(out) else 0
-        sample = None
-        if n:
-            with open(out, 'rb') as f:
-                sample = f.readline()
-        stop_rsyslogd(rs)
-        r['counters'] = counters(errfile('syslog'))
-        if not check_status('syslog', r['status'], errfile('syslog')):
+            if x is not None:
+                runs.append(x)
+        os.unlink(stream)
+        if not runs:
             continue
-        if n == 0:
-            fail('syslog: rsyslogd wrote no records')
-            continue
-        try:
-            json.loads(sample)
-            r['sample_json_ok'] = True
-        except ValueError:
-            r['sample_json_ok'] = False
-            note('syslog: a delivered record is not JSON: %.120r' % sample)
-        r['delivered'] = n
-        r['lost'] = events - n
-        r['dropped'] = r['counters'].get('dropped')
-        r['deliver_s'] = last_change - t0
-        r['delivered_per_s'] = n / max(last_change - t0, 1e-6)
-        r['rsyslogd_cpu_s'] = rs_cpu
-        runs.append(r)
-    os.unlink(stream)
-    if runs:
-        s = summarize(runs, events)
         by = sorted(runs, key=lambda x: x['delivered_per_s'])
-        s['delivered_per_s'] = statistics.median(
-            x['delivered_per_s'] for x in runs)
-        s['best_delivered_per_s'] = by[-1]['delivered_per_s']
-        s['all_lost'] = [x['lost'] for x in runs]
-        results['syslog'] = s
+        med = dict(by[(len(by) - 1) // 2])
+        med['best_delivered_per_s'] = by[-1]['delivered_per_s']
+        med['all_lost'] = [x['lost'] for x in runs]
+        res['burst' if rate == 0 else 'rate-%d' % rate] = med
 
 
 # ---- table -------------------------------------------------------------
@@ -684,9 +755,9 @@ def table(results, meta):
         say()
         say('throughput: %s events, k=%d open, realistic mix' %
             (fmt_n(EVENTS), K))
-        say('%-4s %-26s %11s %11s %8s %7s %7s %8s %7s' % (
+        say('%-4s %-26s %11s %11s %8s %7s %11s %8s %6s' % (
             'ver', 'pipeline', 'events/s', 'best ev/s', 'MB/s out',
-            'rec B', 'CPU ns', 'peak RSS', 'x cat'))
+            'rec B', 'usr+sys ns', 'peak RSS', 'x cat'))
         for ver, v in tp.items():
             rows = (('cat', 'cat | cat >/dev/null'),
                     ('file', 'cat | filter -o FILE'),
@@ -698,17 +769,17 @@ def table(results, meta):
                 mbs = x.get('out_mb_per_s')
                 if kind == 'cat':
                     mbs = v['in_bytes'] / x['wall_s'] / 1e6
-                say('%-4s %-26s %11s %11s %8s %7s %7s %6s MB %7s' % (
+                say('%-4s %-26s %11s %11s %8s %7s %11s %5s MB %6s' % (
                     ver, label, fmt_n(x['median_events_per_s']),
                     fmt_n(x['best_events_per_s']), fmt_n(mbs, 1),
                     fmt_n(x.get('avg_record') if kind == 'file' else
                           v['avg_line'] if kind == 'cat' else None),
-                    fmt_n(x['cpu_ns_per_event']),
+                    '%d+%d' % (x['user_s'] * 1e9 / x['events'],
+                               x['sys_s'] * 1e9 / x['events']),
                     fmt_n(x['maxrss_kb'] and x['maxrss_kb'] / 1024, 1),
                     fmt_n(x.get('ratio_vs_cat'), 1)))
-        say('  (MB/s out and rec B of the cat row: its input; CPU ns = '
-            'user+sys of the consumer per event; x cat = wall time over '
-            'cat\'s)')
+        say('  (cat rows: MB/s and rec B are its input; usr+sys ns: CPU '
+            'of the consumer per event; x cat: wall time over cat\'s)')
     m = results.get('memory')
     if m:
         say()
@@ -751,19 +822,24 @@ def table(results, meta):
         say('  cost at k=%s / cost at k=%s: %.2f' % (
             list(sc)[-1], list(sc)[0],
             last['cpu_ns_per_event'] / max(base, 1e-9)))
-    s = results.get('syslog')
-    if s:
+    sl = results.get('syslog')
+    if sl:
         say()
-        say('syslog (-S, rsyslogd imuxsock -> omfile): %s events' %
-            fmt_n(s['events']))
-        say('  filter: %s events/s, %s CPU ns/event; delivered %s of %s '
-            '(%s records/s, best %s); lost %s, filter dropped=%s; '
-            'rsyslogd CPU %.1f s' % (
-                fmt_n(s['median_events_per_s']),
-                fmt_n(s['cpu_ns_per_event']), fmt_n(s['delivered']),
-                fmt_n(s['events']), fmt_n(s['delivered_per_s']),
-                fmt_n(s['best_delivered_per_s']), fmt_n(s['lost']),
-                s['dropped'], s['rsyslogd_cpu_s']))
+        say('syslog: filter -S to rsyslogd (imuxsock -> omfile, '
+            'net.unix.max_dgram_qlen=%s), stdin kept open until rsyslogd '
+            'is done' % sl.get('max_dgram_qlen', '?'))
+        say('%-12s %9s %10s %13s %9s %9s %9s %8s' % (
+            'feed', 'events', 'delivered', 'delivered/s', 'lost',
+            'dropped=', 'CPU ns/ev', 'rsyslogd'))
+        for name, x in sl.items():
+            if not isinstance(x, dict):
+                continue
+            say('%-12s %9s %10s %13s %9s %9s %9s %6.1f s' % (
+                'all at once' if name == 'burst' else
+                fmt_n(x['rate']) + '/s', fmt_n(x['events']),
+                fmt_n(x['delivered']), fmt_n(x['delivered_per_s']),
+                fmt_n(x['lost']), x['dropped'],
+                fmt_n(x['cpu_ns_per_event']), x['rsyslogd_cpu_s']))
 
 
 def git_commit():

@@ -26,6 +26,20 @@
  * Memory mode (-m n) opens n sessions and leaves each inside a
  * transaction with three recipients, then finishes them all.  With -w the
  * first part goes to a file and only the part to be measured to stdout.
+ *
+ * gen [-Hv] [-k sessions] [-m sessions] [-n events] [-p 0.6|0.7]
+ *     [-s seed] [-w file]
+ *   -n events	events in the (measured) stream, default 1000000
+ *   -k n	sessions open at once, default 200
+ *   -p ver	protocol 0.6 (default) or 0.7 (field orders differ)
+ *   -s seed	same seed, same bytes; default 1
+ *   -m n	memory mode: open n sessions (connected, TLS/AUTH on a share,
+ *		EHLO, in a transaction with 3 recipients), then close all
+ *   -w file	handshake and first part to file, the rest to stdout:
+ *		with -m the opening; otherwise every slot advanced to a
+ *		random point of a session (a steady state of k open ones)
+ *   -H		no config handshake
+ *   -v		counts per event to stderr
  */
 
 #include <errno.h>

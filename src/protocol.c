@@ -130,8 +130,7 @@ protocol_parse(const char *line, size_t len, struct report *r,
 		*errstr = "bad timestamp";
 		return (-1);
 	}
-	if (!next_field(&p, end, &r->subsys_name) ||
-	    !is_name(&r->subsys_name, 32)) {
+	if (!next_field(&p, end, &r->subsys_name)) {
 		*errstr = "bad subsystem";
 		return (-1);
 	}
@@ -141,10 +140,18 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	else if (r->subsys_name.len == 8 && memcmp(r->subsys_name.p,
 	    "smtp-out", 8) == 0)
 		r->subsys = SUB_SMTP_OUT;
-	else
+	else if (is_name(&r->subsys_name, 32))
 		r->subsys = SUB_OTHER;
-	if (!next_field(&p, end, &r->event_name) ||
-	    !is_name(&r->event_name, 64)) {
+	else {
+		*errstr = "bad subsystem";
+		return (-1);
+	}
+	if (!next_field(&p, end, &r->event_name)) {
+		*errstr = "bad event name";
+		return (-1);
+	}
+	v = protocol_event(r->event_name.p, r->event_name.len);
+	if (v == RPT_UNKNOWN && !is_name(&r->event_name, 64)) {
 		*errstr = "bad event name";
 		return (-1);
 	}
@@ -167,7 +174,6 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	r->id = u;
 	r->idstr = id.p;
 
-	v = protocol_event(r->event_name.p, r->event_name.len);
 	if (v == RPT_UNKNOWN || r->version > V(0, PROTO_VERSION_NEWEST) ||
 	    r->version < V(0, 4))
 		r->unknown = 1;
@@ -184,11 +190,14 @@ protocol_parse(const char *line, size_t len, struct report *r,
 int
 protocol_event(const char *name, size_t len)
 {
-	int	 i;
+	static size_t	 lens[RPT_UNKNOWN];
+	int		 i;
 
+	if (lens[0] == 0)
+		for (i = 0; i < RPT_UNKNOWN; i++)
+			lens[i] = strlen(event_names[i]);
 	for (i = 0; i < RPT_UNKNOWN; i++)
-		if (strncmp(event_names[i], name, len) == 0 &&
-		    event_names[i][len] == '\0')
+		if (lens[i] == len && memcmp(event_names[i], name, len) == 0)
 			return (i);
 	return (RPT_UNKNOWN);
 }

@@ -61,12 +61,14 @@ struct ctx {
 
 static char	*esc_tmp;	/* escape scratch for per-event texts */
 
-static void	 w_raw(struct wbuf *, const char *, size_t);
+/* Hot: inlined so that the many fixed-size copies become moves. */
+static inline void w_raw(struct wbuf *, const char *, size_t)
+		    __attribute__((__always_inline__));
 static void	 w_u64(struct wbuf *, uint64_t);
 static void	 w_hex(struct wbuf *, uint64_t, int);
 static void	 w_slice(struct wbuf *, const char *, size_t);
 static void	 w_time(struct wbuf *, int64_t);
-static void	 key_estr(struct ctx *, int *, const char *, size_t,
+static inline void key_estr(struct ctx *, int *, const char *, size_t,
 		    const struct estr *);
 static int	 keep(struct ctx *, unsigned int, const char *);
 static void	 render_once(struct ctx *);
@@ -179,7 +181,7 @@ render_time(char *buf, int64_t us)
 	return (27);
 }
 
-static void
+static inline void
 w_raw(struct wbuf *w, const char *s, size_t n)
 {
 	if (w->over || n > w->limit - w->len) {
@@ -246,7 +248,7 @@ w_time(struct wbuf *w, int64_t us)
 }
 
 /* "key":"text" when the text is set, after a comma unless first. */
-static void
+static inline void
 key_estr(struct ctx *c, int *n, const char *k, size_t klen,
     const struct estr *e)
 {

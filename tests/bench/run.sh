@@ -18,6 +18,10 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 
+# jq python3 rsyslog (installed as root, else named); without rsyslog
+# the syslog part is skipped, without python3 nothing runs.
+sh mk/deps.sh bench || echo "bench: going on without them" >&2
+
 filter=${FILTER:-$top/filter-jsonlog}
 for f in "$filter" tests/bench/gen; do
 	if [ ! -x "$f" ]; then

@@ -48,7 +48,6 @@ say "Starting rsyslogd and OpenSMTPD on 127.0.0.1:$E2E_PORT with filter-jsonlog"
 say "(smtpd.conf: filter jsonlog proc-exec \"filter-jsonlog -S <rsyslog socket>\")"
 e2e_start || exit 1
 R=$E2E_DIR/rsyslog/records.json
-RAW=$E2E_DIR/capture/raw.stream
 
 say ""
 say "Sending mail:"
@@ -70,21 +69,14 @@ send "root -> bob@example.test with sendmail (the local socket)" \
 say ""
 say "Waiting for the relay's smtp-out session to close (smtpd keeps it"
 say "open ~10 s in case more mail comes)..."
-i=0
-until awk -F'|' '$1 == "report" && $5 == "link-connect" { o[$4 $6] = 1 }
-    $1 == "report" && $5 == "link-disconnect" { delete o[$4 $6] }
-    END { for (s in o) exit 1 }' "$RAW"; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && break
-	sleep 0.1
-done
+e2e_wait_quiet -relay
 e2e_stop_smtpd
 e2e_wait_lines "$R" "$(e2e_reported)" 15
 e2e_stop_rsyslog
 
 mkdir -p "$OUT"
 cp "$R" "$OUT/records.json"
-cp "$RAW" "$OUT/raw.stream"
+cp "$E2E_DIR/capture/raw.stream" "$OUT/raw.stream"
 R=$OUT/records.json
 
 show "The commit of the message with a refused recipient (one whole record)" \

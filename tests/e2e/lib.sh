@@ -319,6 +319,29 @@ e2e_wait_lines() {
 	return 0
 }
 
+# e2e_quiet: every session in the raw stream that connected has
+# disconnected, and (with -relay) an smtp-out session has ended.
+e2e_quiet() {
+	awk -F'|' -v relay="${1:-}" '$1 != "report" { next }
+	    $5 == "link-connect" { open[$4 " " $6] = 1 }
+	    $5 == "link-disconnect" { delete open[$4 " " $6]
+		if ($4 == "smtp-out") out = 1 }
+	    END { for (s in open) exit 1
+		if (relay != "" && !out) exit 1 }' "$E2E_DIR/capture/raw.stream"
+}
+
+# e2e_wait_quiet [-relay]: up to 30 s for e2e_quiet (the MTA keeps an
+# smtp-out connection idle ~10 s before its QUIT).
+e2e_wait_quiet() {
+	_i=0
+	until e2e_quiet "$@"; do
+		_i=$((_i + 1))
+		[ $_i -gt 300 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # e2e_reported: the number of report lines smtpd sent (capture filter).
 e2e_reported() {
 	grep -c '^report|' "$E2E_DIR/capture/raw.stream"

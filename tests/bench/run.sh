@@ -48,8 +48,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-BENCH_TMP=$tmp BENCH_TOP=$top FILTER=$filter LC_ALL=C PYTHONDONTWRITEBYTECODE=1 \
-    python3 tests/bench/bench.py &
+BENCH_TMP=$tmp BENCH_TOP=$top FILTER=$filter LC_ALL=C \
+    PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/bench.py &
 pid=$!
 wait "$pid"
 rc=$?

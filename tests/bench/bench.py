@@ -97,11 +97,13 @@ def spawn(argv, **kw):
 
 
 def reap(p):
-    """wait4() a child: (exit code or -signal, rusage)."""
-    _, st, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(st)
+    """wait4() a child: (exit code or -signal, rusage or None)."""
     if p in children:
         children.remove(p)
+    if p.returncode is not None:	# already reaped by poll()
+        return p.returncode, None
+    _, st, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(st)
     return p.returncode, ru
 
 
@@ -280,7 +282,9 @@ def check_status(what, status, errpath):
                 tail = f.read()[-400:].decode('utf-8', 'replace')
         except OSError:
             pass
-        fail('%s: filter exit status %d %s' % (what, status, tail.strip()))
+        how = ('killed by signal %d' % -status if status < 0 else
+               'exit status %d' % status)
+        fail('%s: filter %s %s' % (what, how, tail.strip()))
         return False
     return True
 

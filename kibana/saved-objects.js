@@ -269,7 +269,15 @@ function geoMap(id, title, description, query) {
 				    applyGlobalQuery: true,
 				    indexPatternRefName: ref },
 				    query: kql(query),
-				    style: { type: 'VECTOR', properties: {} },
+				    style: { type: 'VECTOR', properties: {
+					fillColor: { type: 'STATIC',
+					    options: { color: '#54B399' } },
+					iconSize: { type: 'DYNAMIC', options: {
+					    minSize: 4, maxSize: 32,
+					    field: { name: 'doc_count',
+					    origin: 'source' },
+					    fieldMetaOptions: { isEnabled: true,
+					    sigma: 3 } } } } },
 				    visible: true, alpha: 0.75, minZoom: 0,
 				    maxZoom: 24, joins: [] },
 			]),

@@ -180,6 +180,11 @@ mutant_tree renamed-pipeline
 edit "$OUT/mut/renamed-pipeline/kibana/elasticsearch/ingest-pipeline.json" \
     's.replace(/"field": "source.ip"/, "\"field\": \"source.ip_address\"")'
 mutant renamed-pipeline "field source.ip_address is not in the index template mapping"
+# The pipeline no longer finds the record behind a syslog prefix.
+mutant_tree grok-prefix
+edit "$OUT/mut/grok-prefix/kibana/elasticsearch/ingest-pipeline.json" \
+    's.replace(/"JSONRECORD": "[^"]*"/, "\"JSONRECORD\": \"\\\\[.*\"")'
+mutant grok-prefix "pipeline grok: OpenBSD syslogd: record taken as"
 # An ECS field mapped with another type than ECS's.
 mutant_tree ecs-type
 edit "$OUT/mut/ecs-type/kibana/elasticsearch/component-template-mappings.json" \

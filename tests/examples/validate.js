@@ -663,6 +663,69 @@ for (const u of uses) {
 	}
 }
 
+// ---- 6. the pipeline's syslog-prefix patterns, offline -----------------
+// Elasticsearch's grok cannot run here; its base patterns are rendered
+// below as JavaScript regular expressions (close enough for these lines),
+// and the pipeline's patterns must then take the record out of the line
+// shapes syslog daemons write.
+const GROK_BASE = {
+	NONNEGINT: '[0-9]+',
+	POSINT: '[1-9][0-9]*',
+	TIMESTAMP_ISO8601: '\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:?\\d\\d(?::?\\d\\d(?:[.,]\\d+)?)?(?:Z|[+-]\\d\\d:?\\d\\d)?',
+	SYSLOGTIMESTAMP: '[A-Z][a-z]{2} +\\d{1,2} \\d\\d:\\d\\d:\\d\\d',
+	SYSLOGHOST: '[A-Za-z0-9._:-]+',
+	PROG: '[\\x21-\\x5a\\x5c\\x5e-\\x7e]+',
+};
+function grokRegex(pattern, defs) {
+	const fields = [];
+	const src = pattern.replace(/%\{([A-Z0-9_]+)(?::([^}]+))?\}/g, (all, name, field) => {
+		const body = defs[name] !== undefined ? defs[name] : GROK_BASE[name];
+		if (body === undefined) throw new Error('grok pattern ' + name + ' unknown to the validator');
+		if (!field) return '(?:' + body + ')';
+		fields.push(field);
+		return '(' + body + ')';
+	});
+	return { re: new RegExp(src), fields: fields };
+}
+const grok = (pipelineDoc.processors || []).map((p) => p.grok).find((g) => g && g.tag === 'syslog-prefix');
+if (check(grok, 'pipeline: no grok processor tagged syslog-prefix')) {
+	const record = '{"@timestamp":"2026-11-25T10:00:00.000200Z","event":{"action":"link-connect"},"x":"a: {b}"}';
+	const shapes = [
+		['OpenBSD syslogd', 'Nov 25 10:00:00 mx filter-jsonlog[4242]: ', 'mx'],
+		['OpenBSD syslogd -Z', '2026-11-25T10:00:00.123Z mx filter-jsonlog[4242]: ', 'mx'],
+		['with priority', '<22>Nov  5 10:00:00 mx.example.org filter-jsonlog[7]: ', 'mx.example.org'],
+		['RFC 3339 with offset', '2026-11-25T10:00:00.123456+00:00 mx filter-jsonlog[4242]: ', 'mx'],
+		['unknown prefix', 'something else: ', null],
+		['no prefix', '', null],
+	];
+	let res;
+	try {
+		res = grok.patterns.map((p) => grokRegex(p, grok.pattern_definitions || {}));
+	} catch (e) {
+		fail('pipeline grok: ' + e.message);
+		res = [];
+	}
+	for (const [what, prefix, host] of shapes) {
+		checks++;
+		const line = prefix + record;
+		let got = null;
+		for (const g of res) {
+			const m = g.re.exec(line);
+			if (!m) continue;
+			got = {};
+			g.fields.forEach((f, i) => { if (m[i + 1] !== undefined) got[f] = m[i + 1]; });
+			break;
+		}
+		if (!got) fail('pipeline grok: no pattern matches a line with ' + what + ' prefix');
+		else if (got['_tmp.json'] !== record)
+			fail('pipeline grok: ' + what + ': record taken as ' + JSON.stringify(got['_tmp.json']));
+		else if ((got['log.syslog.hostname'] || null) !== host)
+			fail('pipeline grok: ' + what + ': host taken as ' + got['log.syslog.hostname']);
+		else if (host && (got['log.syslog.appname'] !== 'filter-jsonlog'))
+			fail('pipeline grok: ' + what + ': program taken as ' + got['log.syslog.appname']);
+	}
+}
+
 const unseen = Object.keys(mapping).filter((f) => !seen[f] && !foreignOrigin(f));
 if (unseen.length)
 	console.log('note: mapped, never seen in these records: ' + unseen.join(' '));

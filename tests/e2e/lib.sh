@@ -195,7 +195,7 @@ e2e_start_rsyslog() {
 	fi
 	rsyslogd -n -f "$E2E_DIR/rsyslog/rsyslog.conf" \
 	    -i "$E2E_DIR/rsyslog/rsyslogd.pid" \
-	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 &
+	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 9>&- &
 	E2E_RSYSLOG_PID=$!
 	_i=0
 	while [ ! -S "$E2E_DIR/rsyslog/log.sock" ]; do
@@ -232,7 +232,8 @@ e2e_start_smtpd() {
 	# Mail left in the spool by an earlier run would be delivered (and
 	# reported) at start-up.
 	e2e_purge_spool
-	smtpd -d -f "$E2E_DIR/smtpd.conf" > "$E2E_DIR/smtpd.log" 2>&1 &
+	# 9>&-: the daemons must not hold the run lock.
+	smtpd -d -f "$E2E_DIR/smtpd.conf" > "$E2E_DIR/smtpd.log" 2>&1 9>&- &
 	E2E_SMTPD_PID=$!
 	_i=0
 	until e2e_banner "$E2E_PORT" 5; do

@@ -741,6 +741,33 @@ def syslog(results):
         res['burst' if rate == 0 else 'rate-%d' % rate] = med
 
 
+# ---- the generator itself ------------------------------------------------
+
+def selfcheck():
+    """The generator's streams must be well formed (validate.py)."""
+    sample = os.path.join(TMP, 'check.stream')
+    warm = os.path.join(TMP, 'check.warm')
+    cases = [['-n', 20000, '-p', '0.6'], ['-n', 20000, '-p', '0.7'],
+             ['-m', 300, '-p', '0.7', '-w', warm],
+             ['-k', 500, '-n', 5000, '-w', warm]]
+    for args in cases:
+        gen(args + ['-s', SEED], sample)
+        files = [warm, sample] if '-w' in args else [sample]
+        with open(sample + '.all', 'wb') as o:
+            for f in files:
+                with open(f, 'rb') as i:
+                    shutil.copyfileobj(i, o)
+        r = subprocess.run([sys.executable, os.path.join(
+            TOP, 'tests', 'bench', 'validate.py'), '-q', sample + '.all'],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            fail('gen %s: malformed stream:\n%s' % (
+                ' '.join(map(str, args)), r.stdout.decode()[:1500]))
+    for f in (sample, sample + '.all', warm):
+        if os.path.exists(f):
+            os.unlink(f)
+
+
 # ---- table -------------------------------------------------------------
 
 def fmt_n(x, digits=0):
@@ -879,6 +906,7 @@ def main():
         FILTER, fmt_n(EVENTS), RUNS, ' '.join(PARTS),
         ' (quick)' if QUICK else ''))
     results = {}
+    selfcheck()
     for part in PARTS:
         fn = {'throughput': throughput, 'memory': memory,
               'scaling': scaling, 'syslog': syslog}.get(part)

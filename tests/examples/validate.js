@@ -163,6 +163,9 @@ for (const f of walk(path.join(root, 'examples'), [])) {
 	if (check(m, path.relative(root, f) + ': no output.elasticsearch.index'))
 		check((templateDoc.index_patterns || []).some((g) => globMatch(g, m[1])),
 		    path.relative(root, f) + ': index ' + m[1] + ' not matched by the index template');
+	const pm = /^\s*pipeline:\s*"?([^"\s]+)"?/m.exec(text);
+	if (pm) check(pm[1] === pipelineName, path.relative(root, f) + ': pipeline ' + pm[1] +
+	    ' is not the one load.sh installs (' + pipelineName + ')');
 	check(/^\s*setup\.template\.enabled:\s*false/m.test(text),
 	    path.relative(root, f) + ': setup.template.enabled must be false (we install our own)');
 }

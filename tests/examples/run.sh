@@ -381,7 +381,9 @@ if command -v rsyslogd >/dev/null 2>&1; then
 	rm -rf "$W"
 fi
 
-if command -v smtpd >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
+# smtpd insists on root, even to check a configuration.
+if [ "$(id -u)" = 0 ] && command -v smtpd >/dev/null 2>&1 &&
+    command -v openssl >/dev/null 2>&1; then
 	S=$OUT/smtpd
 	mkdir -p "$S"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$S/key.pem" \

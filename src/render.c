@@ -787,7 +787,7 @@ r_opensmtpd(struct ctx *c)
 	}
 	if (r->event == RPT_FILTER_RESPONSE) {
 		W(c, ",\"filter\":{");
-		if (keep(c, D_FILTER, "opensmtpd.filter.phase")) {
+		if (keep(c, D_FILTER, "opensmtpd.filter")) {
 			W(c, "\"phase\":\"");
 			w_slice(&c->w, r->f[F_PHASE].p, r->f[F_PHASE].len);
 			W(c, "\",\"response\":\"");

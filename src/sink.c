@@ -217,19 +217,25 @@ void
 sink_drain(struct sink *k, int ms)
 {
 	struct pollfd	 pfd;
-	int		 r, waited = 0;
+	struct timespec	 now, end;
+	int		 r;
 
-	while (sink_pending(k) > 0 && waited < ms) {
-		r = sink_flush(k);
-		if (r == SINK_DONE)
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000;
+	for (;;) {
+		if (sink_pending(k) == 0 || (r = sink_flush(k)) == SINK_DONE)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
 			break;
 		if (r == SINK_AGAIN && k->fd != -1) {
 			pfd.fd = k->fd;
 			pfd.events = POLLOUT;
-			(void)poll(&pfd, 1, 100);
+			(void)poll(&pfd, 1, 50);
 		} else
-			(void)poll(NULL, 0, 100);
-		waited += 100;
+			(void)poll(NULL, 0, 50);	/* reconnect later */
 	}
 	if (sink_pending(k) > 0) {
 		stats.dropped += k->nrec;

@@ -807,8 +807,7 @@ r_opensmtpd(struct ctx *c)
 	}
 	if (r->unknown) {
 		W(c, ",\"unknown\":true");
-		if (r->event == RPT_UNKNOWN && r->has_params &&
-		    keep(c, D_PARAMS, "opensmtpd.params")) {
+		if (r->has_params && keep(c, D_PARAMS, "opensmtpd.params")) {
 			W(c, ",\"params\":\"");
 			r_line(c, &r->params);
 			W(c, "\"");

@@ -299,7 +299,7 @@ test_events(void)
 	line("report|0.9|1.000011|smtp-in|link-auth|98610392bca6173b|pass|u");
 	CHECK(json_object_get_boolean(get("opensmtpd.unknown")));
 	CHECK_STR(str("user.name"), "u");
-	CHECK(get("opensmtpd.params") == NULL);
+	CHECK_STR(str("opensmtpd.params"), "pass|u");
 	line("report|0.7|1.000012|smtp-weird|link-auth|98610392bca6173b|pass|u");
 	CHECK_STR(str("event.provider"), "smtp-weird");
 	CHECK(get("network") == NULL);

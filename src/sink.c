@@ -79,6 +79,7 @@ static const struct {
 
 static int	 file_open(const char *);
 static int	 file_flush(struct sink *);
+static void	 file_uncut(struct sink *);
 static int	 syslog_connect(struct sink *);
 static int	 syslog_flush(struct sink *);
 static int	 syslog_send(struct sink *, const char *, size_t,
@@ -280,12 +281,36 @@ file_flush(struct sink *k)
 			return (SINK_AGAIN);
 		/* ENOSPC and the like: keep the bytes, try again later */
 		sink_warn(k, n == 0 ? "short write" : strerror(errno));
+		file_uncut(k);
 		return (SINK_RETRY);
 	}
 	stats.written += k->nrec;
 	k->nrec = 0;
 	k->off = k->len = 0;
 	return (SINK_DONE);
+}
+
+/*
+ * A failed write can leave the start of a record in the file (ENOSPC
+ * after a short write); the next record, of this run or of the next one,
+ * would be glued to it.  Take the cut part back: the file then ends with
+ * a whole line, and the record is written again in full later.
+ */
+static void
+file_uncut(struct sink *k)
+{
+	size_t	 start;
+	off_t	 end;
+
+	if (k->off == 0 || k->buf[k->off - 1] == '\n')
+		return;
+	for (start = k->off; start > 0 && k->buf[start - 1] != '\n'; start--)
+		;
+	if ((end = lseek(k->fd, 0, SEEK_END)) == -1 ||
+	    end < (off_t)(k->off - start) ||
+	    ftruncate(k->fd, end - (off_t)(k->off - start)) == -1)
+		return;	/* not a regular file: a stream goes on as it is */
+	k->off = start;
 }
 
 static int

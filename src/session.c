@@ -28,6 +28,17 @@
 
 #include "filter-jsonlog.h"
 
+/*
+ * Sessions evicted between a 334 challenge and the client's answer: the
+ * answer (AUTH data) must still be masked when the session comes back.
+ */
+#define PENDING_MAX	64
+static struct {
+	uint64_t	 id;
+	int		 subsys;	/* -1: free */
+} pending[PENDING_MAX];
+static size_t	 npending;
+
 static size_t	 bucket_of(const struct sessions *, int, uint64_t);
 static void	 table_grow(struct sessions *);
 static void	 session_unlink(struct sessions *, struct session *);
@@ -59,6 +70,8 @@ sessions_init(struct sessions *ss, size_t cap, int64_t expire_us,
 	ss->expire_us = expire_us;
 	ss->textmax = textmax;
 	TAILQ_INIT(&ss->lru);
+	memset(pending, 0, sizeof(pending));
+	npending = 0;
 }
 
 void
@@ -82,7 +95,7 @@ struct session *
 session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 {
 	struct session	*s, *old;
-	size_t		 b = bucket_of(ss, subsys, id);
+	size_t		 b = bucket_of(ss, subsys, id), i;
 
 	for (s = ss->bucket[b]; s != NULL; s = s->hnext)
 		if (s->id == id && s->subsys == subsys) {
@@ -94,6 +107,11 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 		}
 
 	if (ss->count >= ss->cap && (old = TAILQ_FIRST(&ss->lru)) != NULL) {
+		if (old->auth_data) {
+			pending[npending % PENDING_MAX].id = old->id;
+			pending[npending % PENDING_MAX].subsys = old->subsys;
+			npending++;
+		}
 		session_unlink(ss, old);
 		session_free(old);
 		stats.evicted++;
@@ -108,6 +126,11 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->start_us = now;
 	s->last_us = now;
 	s->tls_bits = -1;
+	for (i = 0; i < npending && i < PENDING_MAX; i++)
+		if (pending[i].id == id && pending[i].subsys == subsys) {
+			s->auth_data = 1;
+			pending[i].subsys = -1;
+		}
 	s->hnext = ss->bucket[b];
 	ss->bucket[b] = s;
 	TAILQ_INSERT_TAIL(&ss->lru, s, lru);

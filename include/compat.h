@@ -31,6 +31,9 @@ long long	 strtonum(const char *, long long, long long, const char **);
 #ifndef HAVE_STRLCPY
 size_t		 strlcpy(char *, const char *, size_t);
 #endif
+#ifndef HAVE_MALLOC_TRIM
+#define malloc_trim(pad)		0	/* other mallocs give back */
+#endif
 #ifndef HAVE_PLEDGE
 #define pledge(promises, execpromises)	0
 #endif

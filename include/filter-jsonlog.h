@@ -160,7 +160,7 @@ struct estr {
 enum { FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_UNIX, FAM_OTHER };
 
 struct endpoint {
-	struct estr	 addr;		/* source.address */
+	struct estr	 addr;		/* source.address, unless it is ip */
 	struct estr	 ip;		/* source.ip */
 	uint16_t	 port;
 	uint8_t		 family;
@@ -228,6 +228,7 @@ struct session {
 	uint64_t	 seq;
 	int64_t		 start_us;
 	int64_t		 last_us;
+	int64_t		 moved_us;	/* last moved to the LRU tail */
 	struct endpoint	 src;
 	struct endpoint	 dst;
 	struct estr	 rdns;
@@ -251,6 +252,7 @@ struct sessions {
 	struct session	**bucket;
 	size_t		 nbucket;
 	size_t		 count;
+	size_t		 peak;		/* since the last malloc_trim */
 	size_t		 cap;
 	int64_t		 expire_us;
 	int64_t		 now_us;
@@ -266,6 +268,7 @@ void		 session_apply(struct sessions *, struct session *,
 void		 session_done(struct sessions *, struct session *,
 		    const struct report *);
 void		 session_expire(struct sessions *);
+const struct estr *endpoint_addr(const struct endpoint *);
 int		 estr_set(struct estr *, const char *, size_t, size_t);
 void		 estr_free(struct estr *);
 
@@ -276,10 +279,11 @@ struct render_conf {
 	size_t		 cap;		/* record size cap */
 };
 
+/* A record being written: [b, p) is done, end is the cap. */
 struct wbuf {
 	char		*b;
-	size_t		 len;
-	size_t		 limit;
+	char		*p;
+	char		*end;
 	int		 over;
 };
 

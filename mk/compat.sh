@@ -5,7 +5,7 @@ cc=${1:-cc}
 tmp=$(mktemp -d 2>/dev/null || echo /tmp/fj-compat.$$)
 mkdir -p "$tmp"
 try() {
-	printf '#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n'\
+	printf '#include <stdlib.h>\n#include <string.h>\n#include <unistd.h>\n#ifdef __GLIBC__\n#include <malloc.h>\n#endif\n'\
 'int main(void) { %s; return 0; }\n' "$2" > "$tmp/t.c"
 	if $cc -Werror=implicit-function-declaration -o "$tmp/t" "$tmp/t.c" \
 	    >/dev/null 2>&1; then
@@ -14,6 +14,7 @@ try() {
 }
 try STRTONUM 'const char *e; (void)strtonum("1", 0, 1, &e)'
 try STRLCPY 'char b[2]; (void)strlcpy(b, "a", sizeof(b))'
+try MALLOC_TRIM '(void)malloc_trim(0)'
 try PLEDGE '(void)pledge("stdio", NULL)'
 try UNVEIL '(void)unveil("/", "r")'
 rm -rf "$tmp"

@@ -96,6 +96,15 @@ static int	 has_domain(const struct estr *);
 	} while (0)
 #define KEY(c, n, k, e)	key_estr((c), (n), (k), sizeof(k) - 1, (e))
 
+/* "00" to "99", and "00" to "ff": two digits per step. */
+static const char digits2[] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+static char	 hex2[256][2];
+
 static const char *const result_words[] = {
 	"", "ok", "permfail", "tempfail", "pass", "fail", "error", "other"
 };
@@ -113,8 +122,13 @@ render_record(const struct render_conf *conf, const struct session *s,
 	struct tx	 transient;
 	int		 level;
 
-	if (esc_tmp == NULL)
+	if (esc_tmp == NULL) {
 		esc_tmp = xmalloc(ESCAPE_MAX(FJ_LINE_MAX));
+		for (level = 0; level < 256; level++) {
+			hex2[level][0] = "0123456789abcdef"[level >> 4];
+			hex2[level][1] = "0123456789abcdef"[level & 15];
+		}
+	}
 	memset(&c, 0, sizeof(c));
 	c.conf = conf;
 	c.s = s;
@@ -134,9 +148,8 @@ render_record(const struct render_conf *conf, const struct session *s,
 
 	*truncated = 0;
 	for (level = 0; level <= D__LEVELS; level++) {
-		c.w.b = out;
-		c.w.len = 0;
-		c.w.limit = conf->cap < outcap ? conf->cap : outcap - 1;
+		c.w.b = c.w.p = out;
+		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
 		c.w.over = 0;
 		c.drop = (1U << level) - 1;
 		c.nnote = 0;
@@ -149,8 +162,8 @@ render_record(const struct render_conf *conf, const struct session *s,
 		*truncated = 1;
 	if (c.w.over)	/* cannot happen with cap >= FJ_SIZE_MIN */
 		return (0);
-	out[c.w.len] = '\0';
-	return (c.w.len);
+	*c.w.p = '\0';
+	return (c.w.p - out);
 }
 
 /* "2026-11-24T22:01:40.346082Z" into buf (28 bytes); its length. */
@@ -184,37 +197,47 @@ render_time(char *buf, int64_t us)
 static inline void
 w_raw(struct wbuf *w, const char *s, size_t n)
 {
-	if (w->over || n > w->limit - w->len) {
+	/* after an overflow end == p: every later write fails too */
+	if (n > (size_t)(w->end - w->p)) {
 		w->over = 1;
+		w->end = w->p;
 		return;
 	}
-	memcpy(w->b + w->len, s, n);
-	w->len += n;
+	memcpy(w->p, s, n);
+	w->p += n;
 }
 
 static void
 w_u64(struct wbuf *w, uint64_t v)
 {
 	char	 buf[24], *p = buf + sizeof(buf);
+	int	 i;
 
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v != 0);
+	/* two digits at a time */
+	while (v >= 100) {
+		i = (int)(v % 100) * 2;
+		v /= 100;
+		*--p = digits2[i + 1];
+		*--p = digits2[i];
+	}
+	if (v >= 10) {
+		*--p = digits2[v * 2 + 1];
+		*--p = digits2[v * 2];
+	} else
+		*--p = '0' + (char)v;
 	w_raw(w, p, buf + sizeof(buf) - p);
 }
 
-/* digits lower-case hex digits, zero-padded. */
+/* digits lower-case hex digits (8 or 16), zero-padded. */
 static void
 w_hex(struct wbuf *w, uint64_t v, int digits)
 {
-	static const char hex[] = "0123456789abcdef";
 	char	 buf[16];
 	int	 i;
 
-	for (i = digits - 1; i >= 0; i--) {
-		buf[i] = hex[v & 0xf];
-		v >>= 4;
+	for (i = digits - 2; i >= 0; i -= 2) {
+		memcpy(buf + i, hex2[v & 0xff], 2);
+		v >>= 8;
 	}
 	w_raw(w, buf, digits);
 }
@@ -229,10 +252,11 @@ w_slice(struct wbuf *w, const char *s, size_t n)
 		return;
 	if (n > FJ_LINE_MAX) {
 		w->over = 1;
+		w->end = w->p;
 		return;
 	}
-	if (ESCAPE_MAX(n) <= w->limit - w->len) {
-		w->len += escape_json(w->b + w->len, s, n);
+	if (ESCAPE_MAX(n) <= (size_t)(w->end - w->p)) {
+		w->p += escape_json(w->p, s, n);
 		return;
 	}
 	len = escape_json(esc_tmp, s, n);
@@ -461,11 +485,12 @@ r_endpoint(struct ctx *c, const char *name, size_t nlen,
     const struct endpoint *ep, const struct estr *rdns, uint32_t tl,
     const char *addrname)
 {
-	int	 addr, domain, n = 0;
+	const struct estr *a = endpoint_addr(ep);
+	int		 addr, domain, n = 0;
 
 	if (c->s->toolong & tl && c->nnote < NOTE_MAX)
 		c->note[c->nnote++] = addrname;
-	addr = ep->addr.p != NULL && keep(c, D_TEXT, addrname);
+	addr = a->p != NULL && keep(c, D_TEXT, addrname);
 	domain = rdns != NULL && has_domain(rdns) && keep(c, D_TEXT,
 	    name[0] == 's' ? "source.domain" : "destination.domain");
 	if (!addr && ep->ip.p == NULL && !domain)
@@ -474,7 +499,7 @@ r_endpoint(struct ctx *c, const char *name, size_t nlen,
 	w_raw(&c->w, name, nlen);
 	W(c, "\":{");
 	if (addr)
-		KEY(c, &n, "address", &ep->addr);
+		KEY(c, &n, "address", a);
 	if (ep->ip.p != NULL) {
 		KEY(c, &n, "ip", &ep->ip);
 		W(c, ",\"port\":");
@@ -598,7 +623,7 @@ r_email(struct ctx *c)
 		W(c, "\"");
 	}
 	if (n == 0)
-		c->w.len -= sizeof(",\"email\":{") - 1;
+		c->w.p -= sizeof(",\"email\":{") - 1;
 	else
 		W(c, "}");
 }
@@ -802,8 +827,8 @@ r_opensmtpd(struct ctx *c)
 			}
 		}
 		W(c, "}");
-		if (c->w.b[c->w.len - 2] == '{')
-			c->w.len -= sizeof(",\"filter\":{}") - 1;
+		if (!c->w.over && c->w.p[-2] == '{')
+			c->w.p -= sizeof(",\"filter\":{}") - 1;
 	}
 	if (r->unknown) {
 		W(c, ",\"unknown\":true");
@@ -932,7 +957,7 @@ r_tx(struct ctx *c)
 			W(c, "rollback\"");
 	}
 	if (m == 0)
-		c->w.len -= sizeof(",\"tx\":{") - 1;
+		c->w.p -= sizeof(",\"tx\":{") - 1;
 	else
 		W(c, "}");
 }

@@ -25,8 +25,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "filter-jsonlog.h"
+#include "compat.h"
 
 /*
  * Sessions evicted between a 334 challenge and the client's answer: the
@@ -38,6 +42,9 @@ static struct {
 	int		 subsys;	/* -1: free */
 } pending[PENDING_MAX];
 static size_t	 npending;
+
+#define LRU_GRANULE	1000000		/* us */
+#define TRIM_MIN	10000		/* sessions */
 
 static size_t	 bucket_of(const struct sessions *, int, uint64_t);
 static void	 table_grow(struct sessions *);
@@ -99,9 +106,15 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 
 	for (s = ss->bucket[b]; s != NULL; s = s->hnext)
 		if (s->id == id && s->subsys == subsys) {
-			if (TAILQ_LAST(&ss->lru, session_lru) != s) {
+			/*
+			 * Keep the LRU order to the second: moving on every
+			 * event touches two cold neighbours each time.
+			 */
+			if (now - s->moved_us >= LRU_GRANULE ||
+			    now < s->moved_us) {
 				TAILQ_REMOVE(&ss->lru, s, lru);
 				TAILQ_INSERT_TAIL(&ss->lru, s, lru);
+				s->moved_us = now;
 			}
 			return (s);
 		}
@@ -125,6 +138,7 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->subsys = subsys;
 	s->start_us = now;
 	s->last_us = now;
+	s->moved_us = now;
 	s->tls_bits = -1;
 	for (i = 0; i < npending && i < PENDING_MAX; i++)
 		if (pending[i].id == id && pending[i].subsys == subsys) {
@@ -135,6 +149,8 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	ss->bucket[b] = s;
 	TAILQ_INSERT_TAIL(&ss->lru, s, lru);
 	ss->count++;
+	if (ss->count > ss->peak)
+		ss->peak = ss->count;
 	stats.sessions = ss->count;
 	return (s);
 }
@@ -355,6 +371,16 @@ session_unlink(struct sessions *ss, struct session *s)
 	TAILQ_REMOVE(&ss->lru, s, lru);
 	ss->count--;
 	stats.sessions = ss->count;
+	/*
+	 * When most of a large peak of sessions is gone, give the memory
+	 * back (glibc keeps freed memory otherwise).
+	 */
+	if (ss->count > ss->peak)
+		ss->peak = ss->count;
+	else if (ss->peak >= TRIM_MIN && ss->count < ss->peak / 4) {
+		(void)malloc_trim(0);
+		ss->peak = ss->count;
+	}
 }
 
 static void
@@ -452,8 +478,19 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 	ep->family = fam;
 	if (host.len == 0)
 		return;
+	/* An address that is its ip is kept once (see endpoint_addr). */
+	if (ep->ip.p != NULL && host.len == ep->ip.len &&
+	    memcmp(host.p, ep->ip.p, host.len) == 0)
+		return;
 	if (estr_set(&ep->addr, host.p, host.len, ss->textmax) == -1)
 		s->toolong |= tl;
+}
+
+/* source.address or destination.address: the raw address or its ip. */
+const struct estr *
+endpoint_addr(const struct endpoint *ep)
+{
+	return (ep->addr.p != NULL ? &ep->addr : &ep->ip);
 }
 
 static void

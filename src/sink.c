@@ -54,6 +54,8 @@ struct sink {
 	size_t		 len;
 	size_t		 cap;
 	uint64_t	 nrec;		/* records in the buffer */
+	time_t		 warned;	/* last warning */
+	uint64_t	 unsaid;	/* problems since, not warned about */
 	/* syslog */
 	int		 pri;
 	char		*tag;
@@ -62,7 +64,6 @@ struct sink {
 	time_t		 hdr_sec;
 	char		 hdr[320];
 	size_t		 hdrlen;
-	size_t		 stamp_at;	/* where the time is in hdr */
 };
 
 static const struct {
@@ -473,9 +474,20 @@ buf_append(struct sink *k, const char *a, size_t alen, const char *b,
 	k->nrec++;
 }
 
+/* A sink failure: said at most once a minute, with what it held back. */
 static void
 sink_warn(struct sink *k, const char *what)
 {
-	log_warnx("%s %s: %s", k->type == SINK_FILE ? "file" : "syslog",
-	    k->path, what);
+	time_t	 now = time(NULL);
+
+	if (k->warned != 0 && now - k->warned < 60) {
+		k->unsaid++;
+		return;
+	}
+	k->warned = now;
+	log_warnx("%s %s: %s (%llu more problems in the last minute; "
+	    "dropped so far: %llu)", k->type == SINK_FILE ? "file" : "syslog",
+	    k->path, what, (unsigned long long)k->unsaid,
+	    (unsigned long long)stats.dropped);
+	k->unsaid = 0;
 }

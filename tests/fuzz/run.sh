@@ -8,6 +8,8 @@
 #
 # The core sources are compiled here with the fuzzer's flags into
 # FUZZ_BUILD (default tests/fuzz/build); the normal objects are not used.
+# FUZZ_MAX_LEN (default 16384) bounds the inputs libFuzzer makes up.
+# Each fuzzing run appends its executions and seconds to FUZZ_BUILD/history.
 # A crash leaves its input in FUZZ_BUILD/crash-*: minimise it, then add it
 # to tests/fuzz/regress/ once the bug is fixed.
 set -u
@@ -119,7 +121,7 @@ fi
 log=$bd/fuzz-$mode.log
 echo "fuzz: $budget s ($mode), log in $log" >&2
 "$fuzz" -max_total_time="$budget" -timeout=20 -rss_limit_mb=2048 \
-    -max_len=16384 -dict="$fz/dict" -artifact_prefix="$bd/" \
+    -max_len="${FUZZ_MAX_LEN:-16384}" -dict="$fz/dict" -artifact_prefix="$bd/" \
     -print_final_stats=1 "$bd/corpus" "$fz/corpus" "$bd/seeds" \
     > "$log" 2>&1
 rc=$?
@@ -127,6 +129,9 @@ runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 echo "fuzz: ${runs:-?} executions in ${secs:-?} s, ${cov:-cov: ?}" >&2
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $mode runs=${runs:-?} secs=${secs:-?}" \
+    "${cov:-} rc=$rc src=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)" \
+    >> "$bd/history"
 if [ $rc = 0 ]; then
 	t_ok "no finding in ${runs:-?} executions"
 else

@@ -2,7 +2,7 @@
 # The libFuzzer target over the whole filter core (tests/fuzz/fuzz_stream.c).
 #
 #   sh tests/fuzz/run.sh          build, replay regress/ and the corpus, fuzz
-#                                 for FUZZ_CHECK_SECONDS (default 40)
+#                                 for FUZZ_CHECK_SECONDS (default 60)
 #   sh tests/fuzz/run.sh long     the same, fuzzing for FUZZ_SECONDS (3600)
 #   sh tests/fuzz/run.sh build    build only
 #
@@ -22,7 +22,7 @@ fz=$top/tests/fuzz
 bd=${FUZZ_BUILD:-$fz/build}
 CLANG=${FUZZ_CC:-clang}
 case $mode in
-check)	budget=${FUZZ_CHECK_SECONDS:-40} ;;
+check)	budget=${FUZZ_CHECK_SECONDS:-60} ;;
 long)	budget=${FUZZ_SECONDS:-3600} ;;
 build)	budget=0 ;;
 *)	echo "usage: tests/fuzz/run.sh [check|long|build]" >&2; exit 2 ;;

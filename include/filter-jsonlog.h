@@ -244,6 +244,9 @@ struct session {
 	uint32_t	 command_count;
 	uint32_t	 message_count;
 	struct tx	 tx;
+	char		*arena;		/* the texts above, escaped */
+	uint32_t	 alen;
+	uint32_t	 acap;
 };
 
 TAILQ_HEAD(session_lru, session);

@@ -46,6 +46,16 @@ static size_t	 npending;
 #define LRU_GRANULE	1000000		/* us */
 #define TRIM_MIN	10000		/* sessions */
 
+#define TEXTS_MAX	12		/* texts of a session, recipients aside */
+#define ARENA_MIN	192		/* bytes */
+
+static int	 escaped(const char *, size_t, size_t, struct estr *,
+		    struct session *);
+static void	 arena_put(struct session *, struct estr *, const char *,
+		    size_t);
+static char	*arena_move(struct estr *, char *);
+static int	 session_texts(struct session *, struct estr **);
+static void	 stext_clear(struct estr *);
 static size_t	 bucket_of(const struct sessions *, int, uint64_t);
 static void	 table_grow(struct sessions *);
 static void	 session_unlink(struct sessions *, struct session *);
@@ -299,31 +309,118 @@ session_done(struct sessions *ss, struct session *s, const struct report *r)
 int
 estr_set(struct estr *e, const char *s, size_t n, size_t max)
 {
-	char	 stack[2048], *tmp = stack;
-	size_t	 len;
-
 	estr_free(e);
-	if (ESCAPE_MAX(n) > sizeof(stack))
-		tmp = xmalloc(ESCAPE_MAX(n));
-	len = escape_json(tmp, s, n);
-	if (len > max) {
-		if (tmp != stack)
-			free(tmp);
-		return (-1);
-	}
-	e->p = xmalloc(len + 1);
-	memcpy(e->p, tmp, len);
-	e->p[len] = '\0';
-	e->len = len;
-	if (tmp != stack)
-		free(tmp);
-	return (0);
+	return (escaped(s, n, max, e, NULL));
 }
 
 void
 estr_free(struct estr *e)
 {
 	free(e->p);
+	e->p = NULL;
+	e->len = 0;
+}
+
+/*
+ * Escape n bytes; longer than max: -1.  Into a new allocation (e), or
+ * into the arena of session s.
+ */
+static int
+escaped(const char *src, size_t n, size_t max, struct estr *e,
+    struct session *s)
+{
+	char	 stack[2048], *tmp = stack;
+	size_t	 len;
+	int	 rv = -1;
+
+	if (ESCAPE_MAX(n) > sizeof(stack))
+		tmp = xmalloc(ESCAPE_MAX(n));
+	len = escape_json(tmp, src, n);
+	if (len <= max) {
+		if (s != NULL)
+			arena_put(s, e, tmp, len);
+		else {
+			e->p = xmalloc(len + 1);
+			memcpy(e->p, tmp, len);
+			e->p[len] = '\0';
+			e->len = len;
+		}
+		rv = 0;
+	}
+	if (tmp != stack)
+		free(tmp);
+	return (rv);
+}
+
+/*
+ * The texts of a session live in one allocation of its own, so that
+ * rendering a record touches a few cache lines rather than a dozen
+ * scattered blocks.  A replaced text leaves garbage behind; growing the
+ * arena copies only the live texts, which compacts it.
+ */
+static void
+arena_put(struct session *s, struct estr *e, const char *src, size_t len)
+{
+	struct estr	*t[TEXTS_MAX];
+	struct tx	*tx = &s->tx;
+	char		*old = s->arena, *p;
+	size_t		 live, cap;
+	uint32_t	 i, n;
+
+	if (len > s->acap - s->alen) {
+		n = session_texts(s, t);
+		for (live = len, i = 0; i < n; i++)
+			live += t[i]->len;
+		for (i = 0; i < tx->nrcpt; i++)
+			live += tx->rcpt[i].addr.len;
+		cap = live * 2 < ARENA_MIN ? ARENA_MIN : live * 2;
+		p = s->arena = xmalloc(cap);
+		for (i = 0; i < n; i++)
+			p = arena_move(t[i], p);
+		for (i = 0; i < tx->nrcpt; i++)
+			if (tx->rcpt[i].addr.p != NULL)
+				p = arena_move(&tx->rcpt[i].addr, p);
+		s->alen = p - s->arena;
+		s->acap = cap;
+		free(old);
+	}
+	e->p = s->arena + s->alen;
+	e->len = len;
+	memcpy(e->p, src, len);
+	s->alen += len;
+}
+
+/* Copy a text to p in the new arena; where the next one goes. */
+static char *
+arena_move(struct estr *e, char *p)
+{
+	memcpy(p, e->p, e->len);
+	e->p = p;
+	return (p + e->len);
+}
+
+/* Every text of the session that is set (the recipients' aside). */
+static int
+session_texts(struct session *s, struct estr **t)
+{
+	struct estr	*all[] = {
+		&s->src.addr, &s->src.ip, &s->dst.addr, &s->dst.ip, &s->rdns,
+		&s->greeting, &s->helo, &s->tls_raw, &s->tls_version,
+		&s->tls_cipher, &s->user, &s->tx.from
+	};
+	size_t		 i;
+	int		 n = 0;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->p != NULL)
+			t[n++] = all[i];
+	return (n);
+}
+
+/* Forget a session text (its bytes stay as garbage until the arena grows). */
+static void
+stext_clear(struct estr *e)
+{
 	e->p = NULL;
 	e->len = 0;
 }
@@ -386,11 +483,8 @@ session_unlink(struct sessions *ss, struct session *s)
 static void
 session_free(struct session *s)
 {
-	connect_reset(s);
-	endpoint_free(&s->src);
-	endpoint_free(&s->dst);
-	estr_free(&s->rdns);
 	tx_clear(&s->tx);
+	free(s->arena);
 	free(s);
 }
 
@@ -398,12 +492,12 @@ session_free(struct session *s)
 static void
 connect_reset(struct session *s)
 {
-	estr_free(&s->greeting);
-	estr_free(&s->helo);
-	estr_free(&s->tls_raw);
-	estr_free(&s->tls_version);
-	estr_free(&s->tls_cipher);
-	estr_free(&s->user);
+	stext_clear(&s->greeting);
+	stext_clear(&s->helo);
+	stext_clear(&s->tls_raw);
+	stext_clear(&s->tls_version);
+	stext_clear(&s->tls_cipher);
+	stext_clear(&s->user);
 	s->helo_method = 0;
 	s->auth_result = RES_NONE;
 	s->tls = 0;
@@ -467,7 +561,7 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 					fam = FAM_IPV6;
 			}
 			if (fam != FAM_OTHER) {
-				(void)estr_set(&ep->ip, buf, hl, ss->textmax);
+				(void)escaped(buf, hl, ss->textmax, &ep->ip, s);
 				ep->port = (uint16_t)port;
 			} else if (host.len == 0)
 				return;	/* ":0": smtpd knew no address */
@@ -482,7 +576,7 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 	if (ep->ip.p != NULL && host.len == ep->ip.len &&
 	    memcmp(host.p, ep->ip.p, host.len) == 0)
 		return;
-	if (estr_set(&ep->addr, host.p, host.len, ss->textmax) == -1)
+	if (escaped(host.p, host.len, ss->textmax, &ep->addr, s) == -1)
 		s->toolong |= tl;
 }
 
@@ -496,8 +590,8 @@ endpoint_addr(const struct endpoint *ep)
 static void
 endpoint_free(struct endpoint *ep)
 {
-	estr_free(&ep->addr);
-	estr_free(&ep->ip);
+	stext_clear(&ep->addr);
+	stext_clear(&ep->ip);
 	ep->port = 0;
 	ep->family = FAM_NONE;
 }
@@ -508,24 +602,19 @@ text_set(struct sessions *ss, struct session *s, struct estr *e,
     const struct slice *sl, uint32_t tl)
 {
 	s->toolong &= ~tl;
-	if (sl->len == 0) {
-		estr_free(e);
+	stext_clear(e);
+	if (sl->len == 0)
 		return;
-	}
-	if (estr_set(e, sl->p, sl->len, ss->textmax) == -1)
+	if (escaped(sl->p, sl->len, ss->textmax, e, s) == -1)
 		s->toolong |= tl;
 }
 
 static void
 tx_clear(struct tx *tx)
 {
-	uint32_t	 i;
-
-	for (i = 0; i < tx->nrcpt; i++)
-		estr_free(&tx->rcpt[i].addr);
+	/* the texts are in the session's arena */
 	free(tx->rcpt);
 	free(tx->evp);
-	estr_free(&tx->from);
 	memset(tx, 0, sizeof(*tx));
 }
 
@@ -584,8 +673,8 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
 	rc->evp_first = tx->evp_unclaimed;
 	rc->nevp = (uint16_t)(tx->nevp - tx->evp_unclaimed);
 	tx->evp_unclaimed = tx->nevp;
-	if (r->f[F_ADDRESS].len > 0 && estr_set(&rc->addr, r->f[F_ADDRESS].p,
-	    r->f[F_ADDRESS].len, ss->textmax) == -1)
+	if (r->f[F_ADDRESS].len > 0 && escaped(r->f[F_ADDRESS].p,
+	    r->f[F_ADDRESS].len, ss->textmax, &rc->addr, s) == -1)
 		s->toolong |= TL_RCPT;
 }
 
@@ -613,8 +702,8 @@ tls_parse(struct sessions *ss, struct session *s, const struct slice *sl)
 
 	s->tls = 1;
 	text_set(ss, s, &s->tls_raw, sl, TL_TLS);
-	estr_free(&s->tls_version);
-	estr_free(&s->tls_cipher);
+	stext_clear(&s->tls_version);
+	stext_clear(&s->tls_cipher);
 	s->tls_bits = -1;
 	if ((c1 = memchr(p, ':', end - p)) == NULL)
 		return;
@@ -623,11 +712,11 @@ tls_parse(struct sessions *ss, struct session *s, const struct slice *sl)
 	/* TLSv1.3 -> 1.3; SSLv3 and others are kept whole. */
 	if (c1 - p > 4 && memcmp(p, "TLSv", 4) == 0) {
 		v = p + 4;
-		(void)estr_set(&s->tls_version, v, c1 - v, ss->textmax);
+		(void)escaped(v, c1 - v, ss->textmax, &s->tls_version, s);
 	}
 	if (c2 > c1 + 1)
-		(void)estr_set(&s->tls_cipher, c1 + 1, c2 - c1 - 1,
-		    ss->textmax);
+		(void)escaped(c1 + 1, c2 - c1 - 1, ss->textmax,
+		    &s->tls_cipher, s);
 	for (p = c2 + 1; p < end && p - c2 <= 6 && *p >= '0' && *p <= '9';
 	    p++)
 		bits = bits * 10 + (*p - '0');

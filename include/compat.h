@@ -25,6 +25,12 @@
 #define __dead		__attribute__((__noreturn__))
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p)	__builtin_prefetch(p)
+#else
+#define PREFETCH(p)	((void)(p))
+#endif
+
 #ifndef HAVE_STRTONUM
 long long	 strtonum(const char *, long long, long long, const char **);
 #endif

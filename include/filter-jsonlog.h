@@ -263,6 +263,16 @@ struct sessions {
 	struct session_lru lru;
 };
 
+/* Where a line's session lives in the table, found ahead of time. */
+struct session_key {
+	size_t		 nbucket;	/* 0: nothing to prefetch */
+	size_t		 bucket;
+	uint64_t	 id;
+	int		 subsys;
+};
+
+struct session_key session_key(struct sessions *, int, uint64_t);
+void		 session_prefetch(struct sessions *, const struct session_key *);
 void		 sessions_init(struct sessions *, size_t, int64_t, size_t);
 void		 sessions_free(struct sessions *);
 struct session	*session_get(struct sessions *, int, uint64_t, int64_t);

@@ -29,9 +29,37 @@
 
 #define IN_CHUNK	(64 * 1024)
 
+#define BATCH_MAX	1024
+#define PREFETCH_AHEAD	10
+#define RING		(PREFETCH_AHEAD + 1)
+
+enum { LK_NUL, LK_REPORT, LK_CONFIG, LK_OTHER };
+
+/* A line read ahead: parsed, its session being fetched. */
+struct pending {
+	const char		*line;
+	size_t			 len;
+	int			 kind;
+	int			 rc;
+	const char		*errstr;
+	struct report		 r;
+	struct session_key	 key;
+};
+
+struct batch {
+	const char		*line[BATCH_MAX];
+	size_t			 len[BATCH_MAX];
+	size_t			 n;
+};
+
+static void	 line_prepare(struct pending *, const char *, size_t);
+static void	 line_process(struct filter *, const struct pending *);
+static void	 batch_ahead(struct filter *, struct pending *,
+		    const struct batch *, size_t);
+static void	 batch_run(struct filter *, struct batch *);
 static void	 config_line(struct filter *, const char *, size_t);
 static void	 do_register(struct filter *);
-static void	 report_line(struct filter *, const char *, size_t);
+static void	 report_line(struct filter *, const struct report *);
 static int	 has_prefix(const char *, size_t, const char *);
 
 /* cap: record size cap; nsess: session cap; evmask: events recorded. */
@@ -77,17 +105,26 @@ filter_space(struct filter *f, size_t want)
 void
 filter_commit(struct filter *f, size_t n)
 {
-	char	*p = f->in, *end, *nl;
+	struct batch	 b;
+	char		*p = f->in, *end, *nl;
 
 	f->inlen += n;
 	end = f->in + f->inlen;
+	b.n = 0;
 	while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
 		if (f->discarding)
 			f->discarding = 0;	/* the overlong line ends */
-		else
-			filter_line(f, p, nl - p);
+		else {
+			b.line[b.n] = p;
+			b.len[b.n] = nl - p;
+			if (++b.n == BATCH_MAX) {
+				batch_run(f, &b);
+				b.n = 0;
+			}
+		}
 		p = nl + 1;
 	}
+	batch_run(f, &b);
 	/* What is left is the start of a line. */
 	if (end - p > FJ_LINE_MAX || (f->discarding && p < end)) {
 		if (!f->discarding) {
@@ -102,6 +139,42 @@ filter_commit(struct filter *f, size_t n)
 		memmove(f->in, p, end - p);
 		f->inlen = end - p;
 	}
+}
+
+/*
+ * Handle a batch of complete lines.  With many sessions open, finding a
+ * session and reading its state misses the cache: lines are parsed a few
+ * ahead, and the sessions they name fetched while this one is rendered.
+ * State changes stay in stream order.
+ */
+static void
+batch_run(struct filter *f, struct batch *b)
+{
+	struct pending	 ring[RING];
+	size_t		 i;
+
+	for (i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
+		batch_ahead(f, ring, b, i);
+	for (i = 0; i < b->n; i++) {
+		if (i + PREFETCH_AHEAD < b->n)
+			batch_ahead(f, ring, b, i + PREFETCH_AHEAD);
+		if (i + 3 < b->n)
+			session_prefetch(&f->sessions,
+			    &ring[(i + 3) % RING].key);
+		line_process(f, &ring[i % RING]);
+	}
+}
+
+/* Parse line i of the batch into its ring slot; fetch its table slot. */
+static void
+batch_ahead(struct filter *f, struct pending *ring, const struct batch *b,
+    size_t i)
+{
+	struct pending	*pd = &ring[i % RING];
+
+	line_prepare(pd, b->line[i], b->len[i]);
+	if (pd->kind == LK_REPORT && pd->rc == 0)
+		pd->key = session_key(&f->sessions, pd->r.subsys, pd->r.id);
 }
 
 void
@@ -131,31 +204,65 @@ filter_eof(struct filter *f)
 void
 filter_line(struct filter *f, const char *line, size_t len)
 {
+	struct pending	 pd;
+
+	line_prepare(&pd, line, len);
+	line_process(f, &pd);
+}
+
+/* What a line is, and its report parsed: no state is touched yet. */
+static void
+line_prepare(struct pending *pd, const char *line, size_t len)
+{
+	pd->line = line;
+	pd->len = len;
+	pd->key.nbucket = 0;
+	if (memchr(line, '\0', len) != NULL)
+		pd->kind = LK_NUL;
+	else if (has_prefix(line, len, "report|")) {
+		pd->kind = LK_REPORT;
+		pd->rc = protocol_parse(line, len, &pd->r, &pd->errstr);
+	} else if (has_prefix(line, len, "config|"))
+		pd->kind = LK_CONFIG;
+	else
+		pd->kind = LK_OTHER;
+}
+
+/* Act on a prepared line, in stream order. */
+static void
+line_process(struct filter *f, const struct pending *pd)
+{
 	stats.lines++;
-	if (memchr(line, '\0', len) != NULL) {
+	switch (pd->kind) {
+	case LK_NUL:
 		stats.malformed++;
 		log_warnx("line with a NUL byte ignored");
-		return;
-	}
-	if (has_prefix(line, len, "report|")) {
+		break;
+	case LK_REPORT:
 		/*
 		 * A stream without a handshake (a saved stream replayed by
 		 * hand) is processed the same way, without registering.
 		 */
 		f->state = FS_RUNNING;
 		f->registering = 0;
-		report_line(f, line, len);
-		return;
-	}
-	if (has_prefix(line, len, "config|")) {
+		if (pd->rc == -1) {
+			stats.malformed++;
+			log_warnx("%s: %.*s", pd->errstr,
+			    (int)(pd->len > 200 ? 200 : pd->len), pd->line);
+		} else
+			report_line(f, &pd->r);
+		break;
+	case LK_CONFIG:
 		if (f->state == FS_HANDSHAKE)
-			config_line(f, line + 7, len - 7);
+			config_line(f, pd->line + 7, pd->len - 7);
 		else
 			stats.ignored++;	/* a repeated handshake */
-		return;
+		break;
+	default:
+		/* filter|… when someone registered hooks, or noise */
+		stats.ignored++;
+		break;
 	}
-	/* filter|… when someone registered hooks, or noise: never answer */
-	stats.ignored++;
 }
 
 /*
@@ -260,27 +367,19 @@ do_register(struct filter *f)
 }
 
 static void
-report_line(struct filter *f, const char *line, size_t len)
+report_line(struct filter *f, const struct report *r)
 {
-	struct report	 r;
 	struct session	*s;
-	const char	*errstr;
 	size_t		 n;
 	int		 truncated;
 
-	if (protocol_parse(line, len, &r, &errstr) == -1) {
-		stats.malformed++;
-		log_warnx("%s: %.*s", errstr, (int)(len > 200 ? 200 : len),
-		    line);
-		return;
-	}
 	stats.events++;
-	if (r.unknown)
+	if (r->unknown)
 		stats.unknown++;
-	s = session_get(&f->sessions, r.subsys, r.id, r.time_us);
-	session_apply(&f->sessions, s, &r);
-	if (f->evmask & (1U << r.event)) {
-		n = render_record(&f->rconf, s, &r, f->rec, f->reccap,
+	s = session_get(&f->sessions, r->subsys, r->id, r->time_us);
+	session_apply(&f->sessions, s, r);
+	if (f->evmask & (1U << r->event)) {
+		n = render_record(&f->rconf, s, r, f->rec, f->reccap,
 		    &truncated);
 		if (n > 0) {
 			stats.records++;
@@ -290,7 +389,7 @@ report_line(struct filter *f, const char *line, size_t len)
 				f->record_cb(f->cb_arg, f->rec, n);
 		}
 	}
-	session_done(&f->sessions, s, &r);
+	session_done(&f->sessions, s, r);
 	session_expire(&f->sessions);
 }
 

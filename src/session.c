@@ -165,6 +165,42 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	return (s);
 }
 
+/* Where a session will be found; its table slot is prefetched. */
+struct session_key
+session_key(struct sessions *ss, int subsys, uint64_t id)
+{
+	struct session_key	 k;
+
+	k.subsys = subsys;
+	k.id = id;
+	k.bucket = bucket_of(ss, subsys, id);
+	k.nbucket = ss->nbucket;
+	PREFETCH(&ss->bucket[k.bucket]);
+	return (k);
+}
+
+/* Later, the slot is in the cache: prefetch the session and its texts. */
+void
+session_prefetch(struct sessions *ss, const struct session_key *k)
+{
+	struct session	*s;
+	size_t		 off;
+
+	/* not a report, or the table has grown since: skip */
+	if (k->nbucket != ss->nbucket)
+		return;
+	for (s = ss->bucket[k->bucket]; s != NULL; s = s->hnext)
+		if (s->id == k->id && s->subsys == k->subsys) {
+			for (off = 0; off < sizeof(*s); off += 64)
+				PREFETCH((char *)s + off);
+			PREFETCH(s->arena);
+			PREFETCH(s->arena + 64);
+			PREFETCH(s->tx.rcpt);
+			PREFETCH(s->tx.evp);
+			return;
+		}
+}
+
 /* Free the sessions idle for longer than the expiry time. */
 void
 session_expire(struct sessions *ss)

@@ -69,6 +69,23 @@ test_table(void)
 	CHECK_INT(ss.count, 50000);
 	sessions_free(&ss);
 
+	/* a key found before the table grew is skipped, not followed */
+	{
+		struct session_key	 k;
+
+		sessions_free(&ss);
+		sessions_init(&ss, 100000, 1000000, 8000);
+		k = session_key(&ss, SUB_SMTP_IN, 7);
+		(void)session_get(&ss, SUB_SMTP_IN, 7, 0);
+		session_prefetch(&ss, &k);	/* found: prefetched */
+		for (i = 0; i < 5000; i++)
+			(void)session_get(&ss, SUB_SMTP_OUT, (uint64_t)i, 0);
+		CHECK(ss.nbucket != k.nbucket);
+		session_prefetch(&ss, &k);	/* stale: skipped */
+		k.nbucket = 0;
+		session_prefetch(&ss, &k);	/* nothing to fetch */
+	}
+
 	/* idle sessions expire by report time */
 	sessions_init(&ss, 100, 10 * 1000000LL, 8000);
 	stats.expired = 0;

@@ -84,6 +84,7 @@ test_table(void)
 		session_prefetch(&ss, &k);	/* stale: skipped */
 		k.nbucket = 0;
 		session_prefetch(&ss, &k);	/* nothing to fetch */
+		sessions_free(&ss);
 	}
 
 	/* idle sessions expire by report time */

@@ -193,8 +193,10 @@ session_prefetch(struct sessions *ss, const struct session_key *k)
 		if (s->id == k->id && s->subsys == k->subsys) {
 			for (off = 0; off < sizeof(*s); off += 64)
 				PREFETCH((char *)s + off);
-			PREFETCH(s->arena);
-			PREFETCH(s->arena + 64);
+			if (s->arena != NULL) {	/* NULL + 64 is undefined */
+				PREFETCH(s->arena);
+				PREFETCH(s->arena + 64);
+			}
 			PREFETCH(s->tx.rcpt);
 			PREFETCH(s->tx.evp);
 			return;

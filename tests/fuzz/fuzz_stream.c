@@ -30,7 +30,8 @@
  *	bits 0-1	record cap: 1024, 1500, 4096, 8000
  *	bits 2-4	session cap: 1 to 8 (eviction)
  *	bit 5		record only some events (the rest still drive state)
- *	bit 6		feed in small chunks of varying size
+ *	bit 6		feed in small chunks of varying size, then again
+ *			whole: both must give the same records
  *	bit 7		with bits 5 and 6 clear: insert a line of about
  *			FJ_LINE_MAX or 2 * FJ_LINE_MAX bytes in the middle
  *			(rarely, as it is slow)
@@ -60,6 +61,7 @@ struct run {
 	size_t		 nsess;
 	int		 nregister;
 	uint64_t	 nrecords;
+	uint64_t	 hash;		/* FNV-1a over the records */
 };
 
 /* The RFC 8259 checker: a cursor over one record. */
@@ -92,6 +94,8 @@ static void	 check_jsonc(const char *, size_t);
 static uint32_t	 lcg(uint32_t *);
 static void	 feed(struct filter *, const uint8_t *, size_t, int,
 		    uint32_t *);
+static void	 one_run(struct run *, uint8_t, const uint8_t *, size_t,
+		    int);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -105,41 +109,60 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct filter	 f;
-	struct run	 run;
-	uint64_t	 events0, records0;
-	uint32_t	 evmask = ~0U, seed;
+	struct run	 chunked, whole;
 	uint8_t		 b0;
-	size_t		 half, n, i;
-	char		*filler;
 
 	if (size == 0)
 		return (0);
 	b0 = data[0];
-	data++;
-	size--;
-	seed = 0x9e3779b9U ^ b0 ^ ((uint32_t)size << 8);
+	one_run(&chunked, b0, data + 1, size - 1, b0 & 0x40);
+	/*
+	 * Fed in small chunks, the same stream must give the same records
+	 * as fed whole: the line splitter does not depend on reads.
+	 */
+	if (b0 & 0x40) {
+		one_run(&whole, b0, data + 1, size - 1, 0);
+		if (whole.nrecords != chunked.nrecords ||
+		    whole.hash != chunked.hash)
+			fail("records differ when the input is fed in chunks",
+			    NULL, 0);
+	}
+	return (0);
+}
 
-	memset(&run, 0, sizeof(run));
-	run.cap = caps[b0 & 3];
-	run.nsess = 1 + ((b0 >> 2) & 7);
+/* One filter from init to free over the stream, settings from b0. */
+static void
+one_run(struct run *run, uint8_t b0, const uint8_t *data, size_t size,
+    int chunked)
+{
+	struct filter	 f;
+	uint64_t	 events0, records0;
+	uint32_t	 evmask = ~0U, seed;
+	size_t		 half, n, i;
+	char		*filler;
+
+	seed = 0x9e3779b9U ^ b0 ^ ((uint32_t)size << 8);
+	memset(run, 0, sizeof(*run));
+	run->hash = 0xcbf29ce484222325ULL;
+	run->cap = caps[b0 & 3];
+	run->nsess = 1 + ((b0 >> 2) & 7);
 	if (b0 & 0x20) {
 		/* drop three events from the record set */
 		for (i = 0; i < 3; i++)
 			evmask &= ~(1U << (lcg(&seed) % RPT__COUNT));
 	}
-	filter_init(&f, run.cap, run.nsess, evmask);
-	run.f = &f;
+	filter_init(&f, run->cap, run->nsess, evmask);
+	run->f = &f;
 	f.record_cb = on_record;
 	f.register_cb = on_register;
-	f.cb_arg = &run;
+	f.cb_arg = run;
 	events0 = stats.events;
 	records0 = stats.records;
 
 	if ((b0 & 0xe0) == 0x80) {
 		/* A line around the length cap, inside the stream. */
 		half = size / 2;
-		feed(&f, data, half, b0 & 0x40, &seed);
+		feed(&f, data, half, 0, &seed);
 		n = FJ_LINE_MAX - 64 + lcg(&seed) % 128;
 		if (lcg(&seed) & 1)
 			n += FJ_LINE_MAX;
@@ -151,19 +174,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(filler, longhdr, sizeof(longhdr) - 1);
 		feed(&f, (const uint8_t *)filler, n, 0, &seed);
 		free(filler);
-		feed(&f, data + half, size - half, b0 & 0x40, &seed);
+		feed(&f, data + half, size - half, 0, &seed);
 	} else
-		feed(&f, data, size, b0 & 0x40, &seed);
+		feed(&f, data, size, chunked, &seed);
 	filter_eof(&f);
 
-	if (f.sessions.count > run.nsess)
+	if (f.sessions.count > run->nsess)
 		fail("more sessions than the cap", NULL, 0);
-	if (stats.records - records0 != run.nrecords)
+	if (stats.records - records0 != run->nrecords)
 		fail("records counted but not delivered", NULL, 0);
-	if (evmask == ~0U && stats.events - events0 != run.nrecords)
+	if (evmask == ~0U && stats.events - events0 != run->nrecords)
 		fail("a parsed event gave no record", NULL, 0);
 	filter_free(&f);
-	return (0);
+	run->f = NULL;
 }
 
 /* Feed whole, or in chunks of 1 to 200 bytes. */
@@ -195,6 +218,10 @@ on_record(void *arg, const char *rec, size_t len)
 	size_t			 i;
 
 	run->nrecords++;
+	for (i = 0; i < len; i++)
+		run->hash = (run->hash ^ (unsigned char)rec[i]) *
+		    0x100000001b3ULL;
+	run->hash = (run->hash ^ '\n') * 0x100000001b3ULL;
 	if (len == 0)
 		fail("empty record", rec, len);
 	if (len > run->cap)

@@ -49,6 +49,9 @@ printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(con
 rm -f "$bd/probe" "$bd/probe.c" "$bd/probe.log"
 
 # ---- build --------------------------------------------------------------
+rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)
+[ -n "$(git -C "$top" status --porcelain -- src include 2>/dev/null)" ] &&
+    rev="$rev+local"
 JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null)
 JSONC_LIBS=$(pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 COMPAT=$(sh "$top/mk/compat.sh" "$CLANG")
@@ -130,7 +133,7 @@ secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 echo "fuzz: ${runs:-?} executions in ${secs:-?} s, ${cov:-cov: ?}" >&2
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $mode runs=${runs:-?} secs=${secs:-?}" \
-    "${cov:-} rc=$rc src=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)" \
+    "${cov:-} rc=$rc src=${rev:-?}" \
     >> "$bd/history"
 if [ $rc = 0 ]; then
 	t_ok "no finding in ${runs:-?} executions"

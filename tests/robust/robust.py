@@ -936,6 +936,79 @@ def case_credentials():
         check("AUTH data never in a record %s" % " ".join(args), p)
 
 
+def case_socket():
+    """stdin and stdout one socket, as under smtpd: after the register
+    lines, not one byte may come back, whatever the input."""
+    name = "one socket for stdin and stdout, as under smtpd"
+    path = os.path.join(WORK, "socket.json")
+    errp = os.path.join(WORK, "socket.stderr")
+    if os.path.exists(path):
+        os.unlink(path)
+    a, b = socket.socketpair()
+    with open(errp, "wb") as err:
+        proc = subprocess.Popen([BIN, "-o", path], stdin=b.fileno(),
+                                stdout=b.fileno(), stderr=err)
+    _children.append(proc)
+    b.close()
+    p = []
+    got = b""
+    try:
+        a.settimeout(10)
+        a.sendall(HS)
+        while len(got) < len(REG):
+            d = a.recv(4096)
+            if not d:
+                break
+            got += d
+        if got != REG:
+            p.append("register lines %r" % got[:200])
+        # everything nasty, in pieces, while reading what comes back
+        a.setblocking(False)
+        data = [HS, b"\x00\n", rep("protocol-client", "0123456789abcdef",
+                                    NASTY), b"x" * 200000 + b"\n",
+                b"report|0.7|x\n" * 1000, b"".join(gen_sessions(5000, 10))]
+        data += [b"config|ready\n", sentinel()]
+        blob = b"".join(data)
+        back = b""
+        off = 0
+        while off < len(blob):
+            try:
+                off += a.send(blob[off:off + 65536])
+            except BlockingIOError:
+                time.sleep(0.01)
+            try:
+                back += a.recv(65536)
+            except BlockingIOError:
+                pass
+        a.shutdown(socket.SHUT_WR)
+        a.setblocking(True)
+        a.settimeout(20)
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            back += d
+        if back:
+            p.append("%d bytes on stdout after registration: %r" %
+                     (len(back), back[:100]))
+        proc.wait(timeout=20)
+    except Exception as e:
+        p.append("socket: %r" % e)
+    finally:
+        a.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        _children.remove(proc)
+    if proc.returncode != 0:
+        p.append("exit status %s" % proc.returncode)
+    n, rp, recs = check_records(path)
+    p += rp
+    if not recs or recs[-1]["opensmtpd"]["session"]["id"] != SENT_ID:
+        p.append("the sentinel record is not last")
+    check(name, p)
+
+
 def case_stderr_flood():
     bad = b"report|0.7|x|smtp-in|link-connect|0123456789abcdef\n" * 100000
     r = run_filter("flood", [HS, bad, sentinel()])
@@ -1424,6 +1497,7 @@ CASES = [
     ("timestamps", case_timestamps),
     ("credentials", case_credentials),
     ("flood", case_stderr_flood),
+    ("socket", case_socket),
     ("fulldisk", case_full_disk),
     ("sighup", case_sighup),
     ("syslog", case_syslog),

@@ -4,7 +4,8 @@
 #
 # Usage: sh tests/robust/run.sh [CASE...]
 #   CASE: long nul bytes truncated fields ids unknown handshake sessions
-#         rcpts timestamps credentials flood fulldisk sighup syslog valgrind
+#         rcpts timestamps credentials flood socket fulldisk sighup syslog
+#         valgrind
 # Environment: ROBUST_FILTER (default ./filter-jsonlog), T_VERBOSE=1.
 # The full-disk cases mount a tmpfs (root only; skipped otherwise).
 set -u

@@ -1084,6 +1084,8 @@ def count_lines(path):
 def case_full_disk():
     mnt = os.path.join(WORK, "mnt")
     os.makedirs(mnt, exist_ok=True)
+    if os.path.ismount(mnt):    # left by a run that was killed
+        subprocess.call(["umount", mnt], stderr=subprocess.DEVNULL)
     if subprocess.call(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs",
                         mnt], stderr=subprocess.DEVNULL) != 0:
         for n in ("full disk: keeps reading, recovers",

@@ -1437,7 +1437,8 @@ def case_valgrind():
                 f.write(rep(ev, "0123456789abcdee", *[NASTY] * len(params),
                             v=v))
         f.write(b"x" * 200000 + b"\n")
-        f.write(b"".join(gen_sessions(300, 1000)))
+        # more sessions than the first hash table holds: it grows twice
+        f.write(b"".join(gen_sessions(2100, 1000)))
         f.write(sentinel())
     inputs.append(adv)
     vgargs = [vg.decode(), "-q", "--error-exitcode=1", "--leak-check=full",

@@ -35,6 +35,10 @@
  *	bit 7		with bits 5 and 6 clear: insert a line of about
  *			FJ_LINE_MAX or 2 * FJ_LINE_MAX bytes in the middle
  *			(rarely, as it is slow)
+ *	bits 2-5 and 7 set, 6 clear: "bulk": the stream starts with more
+ *			sessions than the first hash table holds and a
+ *			transaction past the recipient and envelope caps
+ *			(rarely, as it is slow too)
  */
 
 #include <stdint.h>
@@ -96,6 +100,7 @@ static void	 feed(struct filter *, const uint8_t *, size_t, int,
 		    uint32_t *);
 static void	 one_run(struct run *, uint8_t, const uint8_t *, size_t,
 		    int);
+static void	 bulk(struct filter *);
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -146,6 +151,8 @@ one_run(struct run *run, uint8_t b0, const uint8_t *data, size_t size,
 	run->hash = 0xcbf29ce484222325ULL;
 	run->cap = caps[b0 & 3];
 	run->nsess = 1 + ((b0 >> 2) & 7);
+	if ((b0 & 0xfc) == 0xbc)
+		run->nsess = 4000;
 	if (b0 & 0x20) {
 		/* drop three events from the record set */
 		for (i = 0; i < 3; i++)
@@ -158,6 +165,13 @@ one_run(struct run *run, uint8_t b0, const uint8_t *data, size_t size,
 	f.cb_arg = run;
 	events0 = stats.events;
 	records0 = stats.records;
+	if ((b0 & 0xfc) == 0xbc) {
+		/* recording them all would be slow: no records for these */
+		f.evmask = 0;
+		bulk(&f);
+		f.evmask = evmask;
+		records0 = stats.records;
+	}
 
 	if ((b0 & 0xe0) == 0x80) {
 		/* A line around the length cap, inside the stream. */
@@ -187,6 +201,46 @@ one_run(struct run *run, uint8_t b0, const uint8_t *data, size_t size,
 		fail("a parsed event gave no record", NULL, 0);
 	filter_free(&f);
 	run->f = NULL;
+}
+
+/*
+ * 1100 short lines (more than one batch of the line splitter), 1100
+ * sessions (ids 00000000000b0000 on), then in session 00000000000b0000
+ * a transaction 0000beef with 1050 recipients and 2100 envelopes: past
+ * the first hash table and the caps.
+ */
+static void
+bulk(struct filter *f)
+{
+	size_t	 cap = 512 * 1024, len = 0;
+	char	*buf;
+	int	 i;
+
+	if ((buf = malloc(cap)) == NULL)
+		abort();
+	for (i = 0; i < 1100; i++)
+		len += snprintf(buf + len, cap - len, "config|x%d\n", i);
+	for (i = 0; i < 1100; i++)
+		len += snprintf(buf + len, cap - len, "report|0.7|"
+		    "1700000000.%06d|smtp-in|link-connect|%016x|h%d|pass|"
+		    "192.0.2.%d:%d|198.51.100.1:25\n", i, 0xb0000 + i, i,
+		    i & 255, 1024 + i);
+	len += snprintf(buf + len, cap - len, "report|0.7|1700000001.000000|"
+	    "smtp-in|tx-begin|00000000000b0000|0000beef\n");
+	for (i = 0; i < 2100; i++) {
+		len += snprintf(buf + len, cap - len, "report|0.7|"
+		    "1700000001.%06d|smtp-in|tx-envelope|00000000000b0000|"
+		    "0000beef|0000beef%08x\n", i, i);
+		if (i % 2 == 0)
+			len += snprintf(buf + len, cap - len, "report|0.7|"
+			    "1700000001.%06d|smtp-in|tx-rcpt|00000000000b0000|"
+			    "0000beef|%s|r%d@x\n", i, i % 3 ? "ok" : "permfail",
+			    i);
+	}
+	if (len >= cap)
+		abort();
+	filter_feed(f, buf, len);
+	free(buf);
 }
 
 /* Feed whole, or in chunks of 1 to 200 bytes. */

@@ -1195,8 +1195,8 @@ def case_sighup():
         if f.startswith("hup.json"):
             os.unlink(os.path.join(WORK, f))
     n = 100000
-    chunks = [HS] + [events(2000, t0=1700000000000000 + i * 2000)
-                     for i in range(n // 2000)]
+    chunks = [HS] + [events(1000, t0=1700000000000000 + i * 1000)
+                     for i in range(n // 1000)]
     moved = []
 
     def slow():
@@ -1207,7 +1207,7 @@ def case_sighup():
     def rotator(proc):
         i = 0
         while proc.poll() is None and i < 8:
-            time.sleep(0.12)
+            time.sleep(0.1)
             if not os.path.exists(out):
                 continue
             i += 1
@@ -1310,7 +1310,7 @@ def case_syslog():
     sockp = os.path.join(WORK, "log.sock")
 
     # a receiver that keeps up: nothing is dropped
-    # (at 50000 records a second: it must keep up with that)
+    # (at 25000 records a second: it must keep up with that)
     rx = Receiver(sockp)
     rx.start()
     n = 30000
@@ -1319,7 +1319,7 @@ def case_syslog():
         yield HS
         for i in range(n // 500):
             yield events(500, t0=1700000000000000 + i * 500)
-            time.sleep(0.01)
+            time.sleep(0.02)
     try:
         r = run_filter("syslog-up", paced(), args=["-S", sockp],
                        out=False)

@@ -6,10 +6,12 @@
 #   CASE: long nul bytes truncated fields ids unknown handshake sessions
 #         rcpts timestamps credentials flood socket fulldisk sighup syslog
 #         valgrind
-# Environment: ROBUST_FILTER (default ./filter-jsonlog), T_VERBOSE=1.
+# Environment: ROBUST_FILTER (default ./filter-jsonlog), T_VERBOSE=1,
+# ROBUST_SANITIZED=1 when ROBUST_FILTER is an ASan build (looser memory
+# bounds, no valgrind).
 # The full-disk cases mount a tmpfs (root only; skipped otherwise).
 set -u
-T_SUITE=robust
+T_SUITE=${T_SUITE:-robust}
 . "$(dirname "$0")/../lib.sh"
 
 BIN=${ROBUST_FILTER:-$T_TOP/filter-jsonlog}

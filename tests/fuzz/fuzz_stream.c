@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json.h>
 
@@ -95,6 +96,7 @@ static int	 j_word(struct jcur *, const char *);
 static int	 j_hex4(const char *, unsigned int *);
 static void	 j_space(struct jcur *);
 static void	 check_jsonc(const char *, size_t);
+static void	 check_auth(const char *, size_t);
 static uint32_t	 lcg(uint32_t *);
 static void	 feed(struct filter *, const uint8_t *, size_t, int,
 		    uint32_t *);
@@ -295,6 +297,7 @@ on_record(void *arg, const char *rec, size_t len)
 		fail("bytes after the JSON value", rec, len);
 	if (run->nrecords <= JSONC_EVERY || run->nrecords % JSONC_EVERY == 0)
 		check_jsonc(rec, len);
+	check_auth(rec, len);
 	if (run->f->sessions.count > run->nsess)
 		fail("more sessions than the cap", rec, len);
 }
@@ -327,6 +330,34 @@ fail(const char *what, const char *rec, size_t len)
 		fprintf(stderr, "record (%zu bytes): %.*s\n", len,
 		    (int)(len > 20000 ? 20000 : len), rec);
 	abort();
+}
+
+/*
+ * A protocol line "AUTH <mechanism> <anything>" (any case) is written
+ * "AUTH <mechanism> ********": an initial response is never in clear.
+ */
+static void
+check_auth(const char *rec, size_t len)
+{
+	static const char key[] = "\"protocol\":{\"line\":\"";
+	const char	*p, *end = rec + len, *q;
+	size_t		 klen = sizeof(key) - 1;
+
+	for (p = rec; p + klen <= end && memcmp(p, key, klen) != 0; p++)
+		;
+	if (p + klen > end)
+		return;
+	p += klen;
+	if (end - p < 5 || strncasecmp(p, "auth ", 5) != 0)
+		return;
+	for (q = p + 5; q < end && *q == ' '; q++)
+		;
+	while (q < end && *q != ' ' && *q != '"')
+		q++;
+	if (q < end && *q == '"')
+		return;		/* "AUTH <mechanism>" alone */
+	if (end - q < 10 || memcmp(q, " ********\"", 10) != 0)
+		fail("AUTH initial response not masked", rec, len);
 }
 
 /* The record through json-c: strict, consumed whole, an object. */

@@ -333,17 +333,22 @@ fail(const char *what, const char *rec, size_t len)
 }
 
 /*
- * A protocol line "AUTH <mechanism> <anything>" (any case) is written
+ * A client line "AUTH <mechanism> <anything>" (any case) is written
  * "AUTH <mechanism> ********": an initial response is never in clear.
  */
 static void
 check_auth(const char *rec, size_t len)
 {
 	static const char key[] = "\"protocol\":{\"line\":\"";
+	static const char client[] = "\"action\":\"protocol-client\"";
 	const char	*p, *end = rec + len, *q;
-	size_t		 klen = sizeof(key) - 1;
+	size_t		 klen = sizeof(key) - 1, clen = sizeof(client) - 1;
 
-	for (p = rec; p + klen <= end && memcmp(p, key, klen) != 0; p++)
+	for (p = rec; p + clen <= end && memcmp(p, client, clen) != 0; p++)
+		;
+	if (p + clen > end)
+		return;
+	for (; p + klen <= end && memcmp(p, key, klen) != 0; p++)
 		;
 	if (p + klen > end)
 		return;

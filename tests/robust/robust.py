@@ -1093,6 +1093,7 @@ def case_full_disk():
     if subprocess.call(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs",
                         mnt], stderr=subprocess.DEVNULL) != 0:
         for n in ("full disk: keeps reading, recovers",
+                  "full disk, a record cut: recovers with whole lines",
                   "full disk for good: drops counted",
                   "full disk: partial record, then a restart"):
             skip(n, "cannot mount a tmpfs (not root?)")
@@ -1100,6 +1101,7 @@ def case_full_disk():
     _mounts.append(mnt)
     try:
         full_disk_recover(mnt)
+        full_disk_recover(mnt, 6000)
         full_disk_forever(mnt)
         full_disk_partial(mnt)
     finally:
@@ -1107,25 +1109,30 @@ def case_full_disk():
         _mounts.remove(mnt)
 
 
-def full_disk_recover(mnt):
-    name = "full disk: keeps reading, recovers"
+def full_disk_recover(mnt, leave=0):
+    """The disk is full (but for leave bytes: a record gets cut) while
+    records come; then space comes back."""
+    name = "full disk: keeps reading, recovers" if not leave else \
+        "full disk, a record cut: recovers with whole lines"
     out = os.path.join(mnt, "out.json")
     filler = os.path.join(mnt, "filler")
     open(out, "wb").close()
     fill(filler)
+    if leave:
+        os.truncate(filler, os.path.getsize(filler) - leave)
     n1, n2 = 2000, 500
     note = {}
 
     def during(proc, res):
         # all of the input read while nothing can be written
         note["read"] = usr1_events(proc, res.errpath, n1, 10)
-        note["none"] = count_lines(out) == 0
+        note["none"] = count_lines(out) < (leave // 1000) + 1
         os.unlink(filler)
         note["flushed"] = wait_for(lambda: count_lines(out) == n1, 10)
         proc.stdin.write(events(n2, t0=1700000100000000))
         proc.stdin.flush()
-    r = run_filter("full-recover", [HS, events(n1)], args=["-o", out],
-                   out=False, during=during)
+    r = run_filter("full-recover%d" % leave, [HS, events(n1, pad=900)],
+                   args=["-o", out], out=False, during=during)
     r.path = out
     p, _ = basics(r, sent=False)
     if not note.get("read"):

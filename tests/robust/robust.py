@@ -685,6 +685,7 @@ def case_handshake():
            b"config|smtp-session-timeout|99999999999999999999\n"
            b"config|smtp-session-timeout|\nconfig|admd|" + b"h" * 100000 +
            b"\nconfig|smtpd-version|" + NASTY + b"\nconfig|protocol|9.9\n"
+           b"config|admd|" + NASTY + b"\n"
            b"filter|0.7|1700000000.000000|smtp-in|helo|0123456789abcdef|x\n"
            b"register|ready\n")
     r = run_filter("handshake-odd", [odd, HS, sentinel()])

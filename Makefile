@@ -104,8 +104,11 @@ check-fuzz:
 	@sh tests/fuzz/run.sh
 
 # Sanitizers: a separate build tree, so the normal objects stay as they are.
+# Built with clang (the default build is usually gcc), so both compilers
+# see every warning.
+ASAN_CC?=	clang
 check-asan:
-	@sh tests/asan.sh "$(CC)"
+	@WERROR="$(WERROR)" sh tests/asan.sh "$(ASAN_CC)"
 
 regen: $(PROG)
 	@sh tests/golden/run.sh -regen

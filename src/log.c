@@ -41,7 +41,8 @@ static int		 tokens = LOG_BURST;
 static time_t		 refilled;
 static unsigned long	 held;
 
-static void	 vlog(const char *, va_list);
+static void	 vlog(const char *, va_list)
+		    __attribute__((__format__ (printf, 1, 0)));
 
 void
 log_init(const char *name, int q)

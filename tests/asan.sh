@@ -2,6 +2,7 @@
 # The sanitizer pass: build the filter and the unit tests again with
 # AddressSanitizer and UndefinedBehaviorSanitizer in a copy of the tree
 # (tests/asan-build), then run the unit and golden suites with them.
+# Usage: tests/asan.sh CC (make check uses clang; WERROR is passed on).
 # Any sanitizer report fails the run.
 set -u
 cc=${1:-cc}
@@ -17,7 +18,7 @@ rm -f "$b/tests/unit/test_protocol" "$b/tests/unit/test_session" \
     "$b/tests/unit/test_sink" "$b/tests/unit/jsoncheck"
 find "$b" -name '*.o' -exec rm -f {} +
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-if ! make -s -C "$b" CC="$cc" HARDEN= \
+if ! make -s -C "$b" CC="$cc" HARDEN= WERROR="${WERROR:-}" \
     CFLAGS="-O1 -g -fno-omit-frame-pointer $san" LDFLAGS="$san" \
     all tests/unit/test_protocol tests/unit/test_session \
     tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \

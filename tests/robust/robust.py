@@ -259,9 +259,10 @@ def check_records(path, cap=8000, keep=False):
         data = f.read()
     if data and not data.endswith(b"\n"):
         problems.append("output does not end with a newline")
-    for line in data.split(b"\n"):
-        if line == b"" and n >= 0:
-            continue
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for line in lines:
         n += 1
         why = record_problem(line, cap)
         if why:

@@ -71,6 +71,7 @@ static void	 w_time(struct wbuf *, int64_t);
 static inline void key_estr(struct ctx *, int *, const char *, size_t,
 		    const struct estr *);
 static int	 keep(struct ctx *, unsigned int, const char *);
+static void	 note_toolong(struct ctx *, uint32_t, const char *);
 static void	 render_once(struct ctx *);
 static void	 r_event(struct ctx *);
 static void	 r_observer(struct ctx *);
@@ -298,6 +299,14 @@ keep(struct ctx *c, unsigned int bit, const char *name)
 	return (0);
 }
 
+/* A text of the session too long to keep (TL_*) is listed as dropped. */
+static void
+note_toolong(struct ctx *c, uint32_t tl, const char *name)
+{
+	if (c->s->toolong & tl && c->nnote < NOTE_MAX)
+		c->note[c->nnote++] = name;
+}
+
 static void
 render_once(struct ctx *c)
 {
@@ -488,8 +497,7 @@ r_endpoint(struct ctx *c, const char *name, size_t nlen,
 	const struct estr *a = endpoint_addr(ep);
 	int		 addr, domain, n = 0;
 
-	if (c->s->toolong & tl && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = addrname;
+	note_toolong(c, tl, addrname);
 	addr = a->p != NULL && keep(c, D_TEXT, addrname);
 	domain = rdns != NULL && has_domain(rdns) && keep(c, D_TEXT,
 	    name[0] == 's' ? "source.domain" : "destination.domain");
@@ -556,8 +564,7 @@ r_tls_user(struct ctx *c)
 			KEY(c, &n, "cipher", &s->tls_cipher);
 		W(c, "}");
 	}
-	if (s->toolong & TL_USER && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "user.name";
+	note_toolong(c, TL_USER, "user.name");
 	if (s->user.p != NULL && keep(c, D_TEXT, "user.name")) {
 		W(c, ",\"user\":{\"name\":\"");
 		w_raw(&c->w, s->user.p, s->user.len);
@@ -582,8 +589,7 @@ r_email(struct ctx *c)
 		W(c, "\"");
 		n++;
 	}
-	if (c->s->toolong & TL_FROM && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "email.from.address";
+	note_toolong(c, TL_FROM, "email.from.address");
 	if (tx->have_mail && !(c->s->toolong & TL_FROM) &&
 	    keep(c, D_TEXT, "email.from.address")) {
 		if (n++)
@@ -709,10 +715,8 @@ r_opensmtpd(struct ctx *c)
 		return;
 	}
 
-	if (s->toolong & TL_RDNS && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "opensmtpd.link.rdns";
-	if (s->toolong & TL_GREETING && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "opensmtpd.link.greeting";
+	note_toolong(c, TL_RDNS, "opensmtpd.link.rdns");
+	note_toolong(c, TL_GREETING, "opensmtpd.link.greeting");
 	rdns = s->rdns.p != NULL && keep(c, D_TEXT, "opensmtpd.link.rdns");
 	greet = s->greeting.p != NULL &&
 	    keep(c, D_TEXT, "opensmtpd.link.greeting");
@@ -739,8 +743,7 @@ r_opensmtpd(struct ctx *c)
 		W(c, "}");
 	}
 
-	if (s->toolong & TL_HELO && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "opensmtpd.helo.identity";
+	note_toolong(c, TL_HELO, "opensmtpd.helo.identity");
 	helo = s->helo.p != NULL && keep(c, D_TEXT, "opensmtpd.helo.identity");
 	if (s->helo_method != 0 || helo) {
 		W(c, ",\"helo\":{");
@@ -759,8 +762,7 @@ r_opensmtpd(struct ctx *c)
 		W(c, "}");
 	}
 
-	if (s->toolong & TL_TLS && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "opensmtpd.tls.raw";
+	note_toolong(c, TL_TLS, "opensmtpd.tls.raw");
 	if (s->tls) {
 		int	 raw = s->tls_raw.p != NULL &&
 		    keep(c, D_TEXT, "opensmtpd.tls.raw");
@@ -879,8 +881,7 @@ r_tx(struct ctx *c)
 		    strlen(result_words[tx->mail_result]));
 		W(c, "\"");
 	}
-	if (c->s->toolong & TL_RCPT && c->nnote < NOTE_MAX)
-		c->note[c->nnote++] = "opensmtpd.tx.rcpt.address";
+	note_toolong(c, TL_RCPT, "opensmtpd.tx.rcpt.address");
 	if (tx->nrcpt > 0 && keep(c, D_RCPT, "opensmtpd.tx.rcpt")) {
 		WC(c, m, "\"rcpt\":[");
 		for (i = 0; i < tx->nrcpt; i++) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The sanitizer pass: build the filter and the unit tests again with
 # AddressSanitizer and UndefinedBehaviorSanitizer in a copy of the tree
-# (tests/asan-build), then run the unit and golden suites with them.
+# (tests/asan-build), then run the unit, golden and robust suites with them.
 # Usage: tests/asan.sh CC (make check uses clang; WERROR is passed on).
 # Any sanitizer report fails the run.
 set -u
@@ -36,4 +36,6 @@ T_SUITE=asan sh tests/unit/run.sh $b/tests/unit/test_protocol \
     $b/tests/unit/test_session $b/tests/unit/test_render \
     $b/tests/unit/test_escape $b/tests/unit/test_sink || rc=1
 T_SUITE=asan FILTER=$b/filter-jsonlog sh tests/golden/run.sh || rc=1
+ROBUST_SANITIZED=1 ROBUST_FILTER=$b/filter-jsonlog T_SUITE=asan \
+    sh tests/robust/run.sh || rc=1
 exit $rc

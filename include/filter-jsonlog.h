@@ -251,6 +251,8 @@ struct session {
 
 TAILQ_HEAD(session_lru, session);
 
+#define AUTHWAIT_MAX	64
+
 struct sessions {
 	struct session	**bucket;
 	size_t		 nbucket;
@@ -261,6 +263,12 @@ struct sessions {
 	int64_t		 now_us;
 	size_t		 textmax;	/* longest escaped text kept */
 	struct session_lru lru;
+	/* evicted sessions that were waiting for AUTH data */
+	struct {
+		uint64_t	 id;
+		int		 subsys;	/* -1: used */
+	}		 authwait[AUTHWAIT_MAX];
+	size_t		 nauthwait;
 };
 
 /* Where a line's session lives in the table, found ahead of time. */

@@ -32,17 +32,6 @@
 #include "filter-jsonlog.h"
 #include "compat.h"
 
-/*
- * Sessions evicted between a 334 challenge and the client's answer: the
- * answer (AUTH data) must still be masked when the session comes back.
- */
-#define PENDING_MAX	64
-static struct {
-	uint64_t	 id;
-	int		 subsys;	/* -1: free */
-} pending[PENDING_MAX];
-static size_t	 npending;
-
 #define LRU_GRANULE	1000000		/* us */
 #define TRIM_MIN	10000		/* sessions */
 
@@ -87,8 +76,6 @@ sessions_init(struct sessions *ss, size_t cap, int64_t expire_us,
 	ss->expire_us = expire_us;
 	ss->textmax = textmax;
 	TAILQ_INIT(&ss->lru);
-	memset(pending, 0, sizeof(pending));
-	npending = 0;
 }
 
 void
@@ -130,10 +117,14 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 		}
 
 	if (ss->count >= ss->cap && (old = TAILQ_FIRST(&ss->lru)) != NULL) {
+		/*
+		 * Evicted between a 334 challenge and the client's answer:
+		 * the answer must still be masked when the session is back.
+		 */
 		if (old->auth_data) {
-			pending[npending % PENDING_MAX].id = old->id;
-			pending[npending % PENDING_MAX].subsys = old->subsys;
-			npending++;
+			i = ss->nauthwait++ % AUTHWAIT_MAX;
+			ss->authwait[i].id = old->id;
+			ss->authwait[i].subsys = old->subsys;
 		}
 		session_unlink(ss, old);
 		session_free(old);
@@ -150,10 +141,11 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->last_us = now;
 	s->moved_us = now;
 	s->tls_bits = -1;
-	for (i = 0; i < npending && i < PENDING_MAX; i++)
-		if (pending[i].id == id && pending[i].subsys == subsys) {
+	for (i = 0; i < ss->nauthwait && i < AUTHWAIT_MAX; i++)
+		if (ss->authwait[i].id == id &&
+		    ss->authwait[i].subsys == subsys) {
 			s->auth_data = 1;
-			pending[i].subsys = -1;
+			ss->authwait[i].subsys = -1;	/* used */
 		}
 	s->hnext = ss->bucket[b];
 	ss->bucket[b] = s;

@@ -9,6 +9,15 @@
 # The core sources are compiled here with the fuzzer's flags into
 # FUZZ_BUILD (default tests/fuzz/build); the normal objects are not used.
 # FUZZ_MAX_LEN (default 16384) bounds the inputs libFuzzer makes up.
+# FUZZ_SANITIZE (default "address,undefined") picks the sanitizers; with
+# FUZZ_SANITIZE=undefined the target runs several times faster (no ASan
+# shadow memory, json-c not instrumented), for long runs; the harness's
+# own checks on every record are the same.  Use another FUZZ_BUILD then.
+# FUZZ_COVERAGE (default: libFuzzer's) adds -fsanitize-coverage flags to
+# the filter's objects: "-fno-sanitize-coverage=trace-cmp" drops the
+# comparison tracing (about a third of the time; the dictionary already
+# gives the protocol's words).
+# FUZZ_JOBS (default 1) fuzzing processes share one corpus directory.
 # Each fuzzing run appends its executions and seconds to FUZZ_BUILD/history.
 # A crash leaves its input in FUZZ_BUILD/crash-*: minimise it, then add it
 # to tests/fuzz/regress/ once the bug is fixed.
@@ -42,9 +51,10 @@ command -v "$CLANG" >/dev/null 2>&1 ||
 mkdir -p "$bd" || die_setup "cannot create $bd"
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
     > "$bd/probe.c"
-"$CLANG" -fsanitize=fuzzer,address,undefined -o "$bd/probe" "$bd/probe.c" \
+SANITIZE=${FUZZ_SANITIZE-address,undefined}
+"$CLANG" -fsanitize=fuzzer${SANITIZE:+,$SANITIZE} -o "$bd/probe" "$bd/probe.c" \
     > "$bd/probe.log" 2>&1 ||
-    die_setup "clang cannot link -fsanitize=fuzzer,address,undefined" \
+    die_setup "clang cannot link -fsanitize=fuzzer${SANITIZE:+,$SANITIZE}" \
     "(libFuzzer missing? install libclang-rt-14-dev): $(head -3 "$bd/probe.log")"
 rm -f "$bd/probe" "$bd/probe.c" "$bd/probe.log"
 
@@ -55,8 +65,15 @@ rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)
 JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null)
 JSONC_LIBS=$(pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 COMPAT=$(sh "$top/mk/compat.sh" "$CLANG")
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFL="-g -O1 -fno-omit-frame-pointer $SAN -I$top/include $COMPAT \
+case $SANITIZE in
+*address*)	SAN="-fsanitize=$SANITIZE" OPT=-O1 ;;
+"")		SAN= OPT=-O2 ;;
+*)		SAN="-fsanitize=$SANITIZE" OPT=-O2 ;;
+esac
+case $SANITIZE in
+*undefined*)	SAN="$SAN -fno-sanitize-recover=undefined" ;;
+esac
+CFL="-g $OPT -fno-omit-frame-pointer $SAN -I$top/include $COMPAT \
     -DFJ_VERSION=\"fuzz\" $JSONC_CFLAGS"
 objs=
 built=1
@@ -64,7 +81,7 @@ for src in src/protocol.c src/session.c src/render.c src/escape.c \
     src/stats.c src/log.c src/filter.c src/compat/*.c; do
 	[ -f "$top/$src" ] || continue
 	o=$bd/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
-	if ! $CLANG $CFL -fsanitize=fuzzer-no-link -c "$top/$src" -o "$o" \
+	if ! $CLANG $CFL -fsanitize=fuzzer-no-link ${FUZZ_COVERAGE:-} -c "$top/$src" -o "$o" \
 	    2> "$o.log"; then
 		cat "$o.log" >&2
 		built=0
@@ -121,22 +138,50 @@ else
 fi
 
 # ---- fuzz ---------------------------------------------------------------
-log=$bd/fuzz-$mode.log
-echo "fuzz: $budget s ($mode), log in $log" >&2
-"$fuzz" -max_total_time="$budget" -timeout=20 -rss_limit_mb=2048 \
-    -max_len="${FUZZ_MAX_LEN:-16384}" -dict="$fz/dict" -artifact_prefix="$bd/" \
-    -print_final_stats=1 "$bd/corpus" "$fz/corpus" "$bd/seeds" \
-    > "$log" 2>&1
-rc=$?
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
-cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-echo "fuzz: ${runs:-?} executions in ${secs:-?} s, ${cov:-cov: ?}" >&2
-echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $mode runs=${runs:-?} secs=${secs:-?}" \
+jobs=${FUZZ_JOBS:-1}
+echo "fuzz: $budget s ($mode), $jobs process(es), logs in $bd/fuzz-$mode*.log" >&2
+fuzz_one() {
+	"$fuzz" -max_total_time="$budget" -timeout=20 -rss_limit_mb=2048 \
+	    -max_len="${FUZZ_MAX_LEN:-16384}" -dict="$fz/dict" \
+	    -artifact_prefix="$bd/" -print_final_stats=1 \
+	    "$bd/corpus" "$fz/corpus" "$bd/seeds" > "$1" 2>&1
+}
+i=1 pids= logs=
+while [ $i -le "$jobs" ]; do
+	l=$bd/fuzz-$mode.log
+	[ "$jobs" -gt 1 ] && l=$bd/fuzz-$mode-$i.log
+	fuzz_one "$l" &
+	pids="$pids $!" logs="$logs $l"
+	i=$((i + 1))
+done
+# Stop the fuzzers too when this script is stopped.
+trap 'kill $pids 2>/dev/null' INT TERM HUP
+rc=0
+for p in $pids; do
+	wait "$p" || rc=$?
+done
+trap - INT TERM HUP
+runs=0 secs=0 cov=
+for l in $logs; do
+	r=$(sed -n 's/^stat::number_of_executed_units: *//p' "$l" | tail -1)
+	t=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$l" | tail -1)
+	runs=$((runs + ${r:-0}))
+	[ "${t:-0}" -gt "$secs" ] && secs=$t
+	cov=$(grep -o 'cov: [0-9]*' "$l" | tail -1)
+done
+log=$(echo $logs | awk '{ print $1 }')
+for l in $logs; do
+	grep -q '^==[0-9]*==ERROR\|^SUMMARY\|deadly signal\|Test unit written' \
+	    "$l" && log=$l
+done
+echo "fuzz: $runs executions in $secs s ($jobs process(es)," \
+    "${SANITIZE:-no sanitizer}), ${cov:-cov: ?}" >&2
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $mode runs=$runs secs=$secs" \
+    "jobs=$jobs san=${SANITIZE:-none} max_len=${FUZZ_MAX_LEN:-16384}" \
     "${cov:-} rc=$rc src=${rev:-?}" \
     >> "$bd/history"
 if [ $rc = 0 ]; then
-	t_ok "no finding in ${runs:-?} executions"
+	t_ok "no finding in $runs executions"
 else
 	grep -v '^#' "$log" | tail -60 >&2
 	echo "fuzz: the input is in $bd/crash-* (or leak-*, timeout-*," \

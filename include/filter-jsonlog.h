@@ -36,6 +36,8 @@
 #define FJ_SESSIONS_DEFAULT	100000
 #define FJ_RCPT_MAX		1000		/* recipients kept per tx */
 #define FJ_EVP_MAX		2000		/* envelope ids kept per tx */
+#define FJ_RCPT_TEXT		2		/* recipient addresses kept per tx:
+						   this many record caps of text */
 #define FJ_TIMEOUT_DEFAULT	300		/* smtp-session-timeout */
 #define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after */
 #define FJ_CONF_TEXT_MAX	255		/* admd, smtpd-version */
@@ -197,6 +199,7 @@ struct tx {
 	uint32_t	 nevp;
 	uint32_t	 evpcap;
 	uint32_t	 evp_unclaimed;	/* first envelope not yet on a rcpt */
+	size_t		 rcpt_text;	/* bytes of the addresses kept */
 };
 
 /* Texts that were too long to keep: listed in truncated_fields. */
@@ -348,7 +351,8 @@ struct filter {
 	struct sessions	 sessions;
 	struct render_conf rconf;
 	uint32_t	 evmask;	/* events that produce records */
-	int		 state;		/* FS_* */
+	int		 state;		/* FS_*: events seen or config|ready */
+	int		 configured;	/* config|ready seen: config lines end */
 	int		 registering;	/* may write register lines */
 	int		 registered_nb;	/* main: fd 0 made non-blocking */
 	int		 subsys_seen;	/* bit per SUB_* announced */
@@ -379,7 +383,8 @@ int		 filter_events(const char *, uint32_t *, const char **);
 enum { SINK_DONE, SINK_AGAIN, SINK_RETRY };
 struct sink;
 struct sink	*sink_file(const char *);
-struct sink	*sink_syslog(const char *, int, const char *);
+struct sink	*sink_syslog(const char *, int, const char *, size_t);
+size_t		 sink_syslog_max(size_t);
 void		 sink_write(struct sink *, const char *, size_t);
 int		 sink_flush(struct sink *);
 int		 sink_fd(struct sink *);

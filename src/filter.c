@@ -21,6 +21,7 @@
  * the bench all drive it the same way.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,7 @@ static void	 batch_ahead(struct filter *, struct pending *,
 static void	 batch_run(struct filter *, struct batch *);
 static void	 config_line(struct filter *, const char *, size_t);
 static void	 do_register(struct filter *);
+static const char *line_excerpt(const char *, size_t);
 static void	 report_line(struct filter *, const struct report *);
 static int	 has_prefix(const char *, size_t, const char *);
 
@@ -114,7 +116,12 @@ filter_commit(struct filter *f, size_t n)
 	while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
 		if (f->discarding)
 			f->discarding = 0;	/* the overlong line ends */
-		else {
+		else if (nl - p > FJ_LINE_MAX) {
+			/* the same, however the reads cut the input */
+			stats.overlong++;
+			log_warnx("line longer than %d bytes discarded",
+			    FJ_LINE_MAX);
+		} else {
 			b.line[b.n] = p;
 			b.len[b.n] = nl - p;
 			if (++b.n == BATCH_MAX) {
@@ -228,6 +235,32 @@ line_prepare(struct pending *pd, const char *line, size_t len)
 		pd->kind = LK_OTHER;
 }
 
+/*
+ * The head of a bad line for a diagnostic: its first six fields at most
+ * (the parameters may hold AUTH data), 120 bytes at most, with anything
+ * but printable ASCII as \xNN (smtpd copies it into its log).
+ */
+static const char *
+line_excerpt(const char *p, size_t len)
+{
+	static char	 buf[120 * 4 + 8];
+	size_t		 i, n = 0, bars = 0;
+
+	for (i = 0; i < len && i < 120; i++) {
+		if (p[i] == '|' && ++bars == 6)
+			break;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			buf[n++] = p[i];
+		else
+			n += snprintf(buf + n, sizeof(buf) - n, "\\x%02x",
+			    (unsigned char)p[i]);
+	}
+	if (i < len)
+		n += snprintf(buf + n, sizeof(buf) - n, "...");
+	buf[n] = '\0';
+	return (buf);
+}
+
 /* Act on a prepared line, in stream order. */
 static void
 line_process(struct filter *f, const struct pending *pd)
@@ -241,19 +274,20 @@ line_process(struct filter *f, const struct pending *pd)
 	case LK_REPORT:
 		/*
 		 * A stream without a handshake (a saved stream replayed by
-		 * hand) is processed the same way, without registering.
+		 * hand) is processed the same way, and never registers.  An
+		 * event before config|ready (smtpd never sends one) leaves
+		 * the handshake open: smtpd still gets its register lines.
 		 */
 		f->state = FS_RUNNING;
-		f->registering = 0;
 		if (pd->rc == -1) {
 			stats.malformed++;
-			log_warnx("%s: %.*s", pd->errstr,
-			    (int)(pd->len > 200 ? 200 : pd->len), pd->line);
+			log_warnx("%s: %s", pd->errstr,
+			    line_excerpt(pd->line, pd->len));
 		} else
 			report_line(f, &pd->r);
 		break;
 	case LK_CONFIG:
-		if (f->state == FS_HANDSHAKE)
+		if (!f->configured)
 			config_line(f, pd->line + 7, pd->len - 7);
 		else
 			stats.ignored++;	/* a repeated handshake */
@@ -311,6 +345,7 @@ config_line(struct filter *f, const char *p, size_t len)
 
 	if (klen == 5 && memcmp(p, "ready", 5) == 0) {
 		f->state = FS_RUNNING;
+		f->configured = 1;
 		if (f->registering)
 			do_register(f);
 		f->registering = 0;

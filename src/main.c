@@ -62,7 +62,7 @@ main(int argc, char *argv[])
 	const char	*out = NULL, *tag = "filter-jsonlog";
 	const char	*sock = "/dev/log", *errstr;
 	uint32_t	 evmask = ~0U;
-	size_t		 cap = FJ_SIZE_DEFAULT, nsess = FJ_SESSIONS_DEFAULT;
+	size_t		 cap = FJ_SIZE_DEFAULT, nsess = FJ_SESSIONS_DEFAULT, max;
 	struct stat	 st0, st1;
 	int		 ch, facility = 2;	/* mail */
 
@@ -125,8 +125,16 @@ main(int argc, char *argv[])
 	if (out != NULL) {
 		if ((sink = sink_file(out)) == NULL)
 			err(1, "%s", out);
-	} else
-		sink = sink_syslog(sock, facility, tag);
+	} else {
+		/* a record larger than a datagram could never be sent */
+		if ((max = sink_syslog_max(cap)) < cap) {
+			log_warnx("-s %zu: syslog datagrams here carry at most "
+			    "%zu bytes of record: records capped at that",
+			    cap, max);
+			cap = max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max;
+		}
+		sink = sink_syslog(sock, facility, tag, cap);
+	}
 	sandbox_init(out, out == NULL);
 
 	filter_init(&filter, cap, nsess, evmask);

@@ -23,6 +23,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "filter-jsonlog.h"
@@ -964,9 +965,37 @@ r_tx(struct ctx *c)
 }
 
 /*
+ * Does a client line start with an SMTP command ("MAIL FROM:<…>",
+ * "quit")?  AUTH data never does: base64 has no space, and a bare word
+ * of it equal to DATA or QUIT gives nothing away.
+ */
+static int
+smtp_command(const char *p, size_t len)
+{
+	static const char *const verbs[] = {
+		"helo", "ehlo", "lhlo", "mail", "rcpt", "data", "bdat",
+		"rset", "noop", "quit", "vrfy", "expn", "help", "auth",
+		"starttls", "etrn", "atrn", "turn", "xclient", "xforward"
+	};
+	size_t		 i, n;
+
+	for (n = 0; n < len && n < 9 && p[n] != ' '; n++)
+		;
+	if (n == 0 || n > 8)
+		return (0);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strlen(verbs[i]) == n && strncasecmp(p, verbs[i], n) == 0)
+			return (1);
+	return (0);
+}
+
+/*
  * A protocol line with AUTH data masked: the line that answers a 334
  * challenge whole, and everything after "AUTH <mechanism>" (smtpd leaves
- * an initial response before HELO, and AUTH LOGIN's, in clear).
+ * an initial response before HELO, and AUTH LOGIN's, in clear).  In a
+ * session whose start was not seen (evicted or expired, then back; a
+ * stream taken up in the middle) a 334 may have gone unseen: there any
+ * client line that is not an SMTP command is masked.
  */
 static void
 r_line(struct ctx *c, const struct slice *l)
@@ -974,7 +1003,8 @@ r_line(struct ctx *c, const struct slice *l)
 	const char	*p = l->p, *end = l->p + l->len, *a;
 	size_t		 i;
 
-	if (c->r->event == RPT_PROTOCOL_CLIENT && c->s->auth_data) {
+	if (c->r->event == RPT_PROTOCOL_CLIENT && (c->s->auth_data ||
+	    (!c->s->connected && !smtp_command(p, l->len)))) {
 		if (l->len == 1 && p[0] == '*')
 			W(c, "*");	/* the client cancels */
 		else

@@ -681,6 +681,7 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
     const struct report *r)
 {
 	struct rcpt	*rc;
+	size_t		 max;
 
 	if (tx->nrcpt >= FJ_RCPT_MAX) {
 		stats.capped++;
@@ -703,9 +704,22 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
 	rc->evp_first = tx->evp_unclaimed;
 	rc->nevp = (uint16_t)(tx->nevp - tx->evp_unclaimed);
 	tx->evp_unclaimed = tx->nevp;
-	if (r->f[F_ADDRESS].len > 0 && escaped(r->f[F_ADDRESS].p,
-	    r->f[F_ADDRESS].len, ss->textmax, &rc->addr, s) == -1)
+	/*
+	 * The addresses of one transaction are kept up to a budget: past
+	 * it, the list could never fit in a record, and an attacker's
+	 * thousand long recipients would cost megabytes per session.
+	 */
+	if (r->f[F_ADDRESS].len == 0)
+		return;
+	max = FJ_RCPT_TEXT * ss->textmax;
+	max = tx->rcpt_text < max ? max - tx->rcpt_text : 0;
+	if (max > ss->textmax)
+		max = ss->textmax;
+	if (escaped(r->f[F_ADDRESS].p, r->f[F_ADDRESS].len, max, &rc->addr,
+	    s) == -1)
 		s->toolong |= TL_RCPT;
+	else
+		tx->rcpt_text += rc->addr.len;
 }
 
 static void

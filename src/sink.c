@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@
 #define SINK_MAX	(8 * 1024 * 1024)	/* bytes waiting, at most */
 #define SINK_BATCH	(256 * 1024)		/* write when this much waits */
 #define SEVERITY_INFO	6
+#define SYSLOG_HDR_MAX	320			/* "<22>Nov 24 …: " */
+#define SYSLOG_NOBUFS_MAX (64 * 1024)		/* ENOBUFS: wait, up to */
 
 enum { SINK_FILE, SINK_SYSLOG };
 
@@ -61,8 +64,9 @@ struct sink {
 	char		*tag;
 	long		 pid;
 	time_t		 last_try;
+	size_t		 dgram;		/* largest datagram wanted */
 	time_t		 hdr_sec;
-	char		 hdr[320];
+	char		 hdr[SYSLOG_HDR_MAX];
 	size_t		 hdrlen;
 };
 
@@ -86,6 +90,7 @@ static int	 syslog_flush(struct sink *);
 static int	 syslog_send(struct sink *, const char *, size_t,
 		    const char *, size_t);
 static void	 syslog_header(struct sink *);
+static void	 syslog_sndbuf(int, size_t);
 static void	 buf_append(struct sink *, const char *, size_t,
 		    const char *, size_t, int);
 static void	 sink_warn(struct sink *, const char *);
@@ -121,14 +126,18 @@ sink_file(const char *path)
 	return (k);
 }
 
-/* syslog through the datagram socket at path (not connected yet). */
+/*
+ * syslog through the datagram socket at path, for records of up to
+ * recmax bytes (connected now if it can be, else later).
+ */
 struct sink *
-sink_syslog(const char *path, int facility, const char *tag)
+sink_syslog(const char *path, int facility, const char *tag, size_t recmax)
 {
 	struct sink	*k;
 
 	k = xcalloc(1, sizeof(*k));
 	k->type = SINK_SYSLOG;
+	k->dgram = recmax + SYSLOG_HDR_MAX;
 	k->fd = -1;
 	k->path = strdup(path);
 	k->tag = strdup(tag);
@@ -337,6 +346,7 @@ syslog_connect(struct sink *k)
 		sink_warn(k, strerror(errno));
 		return (-1);
 	}
+	syslog_sndbuf(fd, k->dgram);
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
@@ -378,7 +388,13 @@ syslog_send(struct sink *k, const char *a, size_t alen, const char *b,
 		case EWOULDBLOCK:
 #endif
 		case ENOBUFS:
-			return (SINK_AGAIN);
+			/*
+			 * BSD: the receiver is full.  Linux: no memory for
+			 * a datagram this large (it would never go).
+			 */
+			if (alen + blen <= SYSLOG_NOBUFS_MAX)
+				return (SINK_AGAIN);
+			/* FALLTHROUGH */
 		case EMSGSIZE:
 			sink_warn(k, "record larger than the socket takes");
 			return (-1);
@@ -413,6 +429,65 @@ syslog_flush(struct sink *k)
 	}
 	k->off = k->len = 0;
 	return (SINK_DONE);
+}
+
+/*
+ * A datagram socket sends nothing larger than its send buffer (less some
+ * bookkeeping): ask for enough room for the largest datagram; the kernel
+ * may give less (Linux: net.core.wmem_max).
+ */
+static void
+syslog_sndbuf(int fd, size_t dgram)
+{
+	int		 have, want;
+	socklen_t	 len = sizeof(have);
+
+	if (dgram > INT_MAX / 2)
+		dgram = INT_MAX / 2;
+	want = (int)dgram + 1024;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &have, &len) == 0 &&
+	    have >= want)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
+/*
+ * The largest record, at most recmax bytes, that a syslog datagram can
+ * carry here, found by sending datagrams over a socket pair set up as the
+ * real socket will be (the syslog socket itself may not be there yet).
+ */
+size_t
+sink_syslog_max(size_t recmax)
+{
+	size_t		 lo, hi, mid, dgram = recmax + SYSLOG_HDR_MAX;
+	char		*buf;
+	int		 sv[2];
+	ssize_t		 n;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == -1)
+		return (recmax);	/* cannot tell: trust the cap */
+	syslog_sndbuf(sv[0], dgram);
+	syslog_sndbuf(sv[1], dgram);
+	buf = xcalloc(1, dgram);
+	lo = 0;
+	hi = dgram;
+	while (lo < hi) {		/* the largest size that goes */
+		mid = lo + (hi - lo + 1) / 2;
+		n = send(sv[0], buf, mid, MSG_DONTWAIT);
+		if (n == (ssize_t)mid) {
+			lo = mid;
+			(void)recv(sv[1], buf, dgram, MSG_DONTWAIT);
+		} else if (n == -1 && (errno == EMSGSIZE || errno == ENOBUFS))
+			hi = mid - 1;	/* ENOBUFS: too large to allocate */
+		else {
+			lo = dgram;	/* some other trouble: trust the cap */
+			break;
+		}
+	}
+	free(buf);
+	close(sv[0]);
+	close(sv[1]);
+	return (lo > SYSLOG_HDR_MAX ? lo - SYSLOG_HDR_MAX : 0);
 }
 
 /* "<22>Nov 24 22:01:40 filter-jsonlog[123]: ", as syslog(3) writes. */

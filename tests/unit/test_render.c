@@ -342,6 +342,65 @@ test_masking(void)
 	CHECK_STR(str("opensmtpd.params"), "x|AUTH PLAIN ********");
 	CHECK(strstr(rec, "c2VjcmV0") == NULL);
 	stop();
+
+	/*
+	 * Where the session's start was seen, a client line is masked only
+	 * after a 334; where it was not, every line but SMTP commands is.
+	 */
+	start(8000, ~0U);
+	line(IN("2.000000", "link-connect")
+	    "|mail.example.net|pass|192.0.2.10:36196|198.51.100.5:25");
+	line(IN("2.000001", "protocol-client") "|YWxpY2U=");
+	CHECK_STR(str("opensmtpd.protocol.line"), "YWxpY2U=");
+	line(OUT("2.000002", "protocol-client") "|YWxpY2U=");
+	CHECK_STR(str("opensmtpd.protocol.line"), "********");
+	line(OUT("2.000003", "protocol-client") "|rcpt TO:<a@b>");
+	CHECK_STR(str("opensmtpd.protocol.line"), "rcpt TO:<a@b>");
+	line(OUT("2.000004", "protocol-client") "|STARTTLS");
+	CHECK_STR(str("opensmtpd.protocol.line"), "STARTTLS");
+	line(OUT("2.000005", "protocol-client") "|DATAX");
+	CHECK_STR(str("opensmtpd.protocol.line"), "********");
+	line(OUT("2.000006", "protocol-client") "|");
+	CHECK_STR(str("opensmtpd.protocol.line"), "********");
+	stop();
+
+	/*
+	 * 300 sessions evicted between the 334 and the answer (more than
+	 * the table remembers by id): every answer stays masked
+	 */
+	{
+		char	 l[256];
+		int	 i, leaked = 0;
+
+		start(8000, ~0U);
+		for (i = 0; i < 300; i++) {
+			snprintf(l, sizeof(l), "report|0.7|3.000000|smtp-in|"
+			    "link-connect|%016x|h|pass|192.0.2.1:1|"
+			    "192.0.2.2:25", i + 1);
+			line(l);
+			snprintf(l, sizeof(l), "report|0.7|3.000001|smtp-in|"
+			    "protocol-client|%016x|AUTH LOGIN", i + 1);
+			line(l);
+			snprintf(l, sizeof(l), "report|0.7|3.000002|smtp-in|"
+			    "protocol-server|%016x|334 VXNlcm5hbWU6", i + 1);
+			line(l);
+		}
+		for (i = 0; i < 1000; i++) {	/* the table holds 1000 */
+			snprintf(l, sizeof(l), "report|0.7|4.000000|smtp-in|"
+			    "link-connect|%016x|h|pass|192.0.2.1:1|"
+			    "192.0.2.2:25", i + 100000);
+			line(l);
+		}
+		for (i = 0; i < 300; i++) {
+			snprintf(l, sizeof(l), "report|0.7|5.000000|smtp-in|"
+			    "protocol-client|%016x|c2VjcmV0", i + 1);
+			line(l);
+			if (strstr(rec, "c2VjcmV0") != NULL)
+				leaked++;
+		}
+		CHECK_INT(leaked, 0);
+		stop();
+	}
 }
 
 static void
@@ -431,9 +490,26 @@ test_handshake(void)
 	/* a replayed stream without a handshake never registers */
 	start(8000, ~0U);
 	line(IN("1.000000", "link-disconnect"));
-	line("config|ready");
+	line(IN("2.000000", "link-disconnect"));
 	CHECK_INT(nreg, 0);
-	CHECK_INT(nrec, 1);
+	CHECK_INT(nrec, 2);
+	stop();
+
+	/*
+	 * events before the handshake: the handshake still counts, and
+	 * registers once, for what it announced
+	 */
+	start(8000, ~0U);
+	line(IN("1.000000", "link-disconnect"));
+	line("config|smtp-session-timeout|30");
+	line("config|subsystem|smtp-in");
+	line("config|ready");
+	line(IN("2.000000", "link-disconnect"));
+	line("config|ready");
+	CHECK_STR(reg, "register|report|smtp-in|*\nregister|ready\n");
+	CHECK_INT(nreg, 1);
+	CHECK_INT(nrec, 2);
+	CHECK_INT((int)f.timeout, 30);
 	stop();
 
 	/* -e: only some events make records */

@@ -232,6 +232,38 @@ test_caps(void)
 		s = feed(IN("1.000002", "tx-rcpt") "|00000001|ok|r@x");
 	CHECK_INT(s->tx.nrcpt, FJ_RCPT_MAX);
 	CHECK_INT(s->rcpt_count, FJ_RCPT_MAX + 5);
+	/*
+	 * their addresses, up to FJ_RCPT_TEXT caps of text: the first ones,
+	 * and the results of all
+	 */
+	CHECK(s->tx.rcpt[0].addr.p != NULL);
+	CHECK(s->tx.rcpt[FJ_RCPT_MAX - 1].addr.p == NULL);
+	CHECK(s->tx.rcpt[FJ_RCPT_MAX - 1].result == RES_OK);
+	CHECK(s->tx.rcpt_text <= FJ_RCPT_TEXT * 1024);
+	CHECK(s->tx.rcpt_text > FJ_RCPT_TEXT * 1024 - 3);
+	CHECK(s->toolong & TL_RCPT);
+	CHECK_INT(s->tx.naccepted, FJ_RCPT_MAX);
+	/* a new transaction has the whole budget again */
+	s = feed(IN("1.000003", "tx-begin") "|00000002");
+	s = feed(IN("1.000003", "tx-rcpt") "|00000002|ok|r@x");
+	CHECK(s->tx.rcpt[0].addr.p != NULL);
+	CHECK_INT(s->tx.rcpt_text, 3);
+	sessions_free(&ss);
+
+	/* long addresses (8-bit: escaped six times longer), cap 8000 */
+	sessions_init(&ss, 100, 1000000000LL, 8000);
+	n = snprintf(line, sizeof(line), IN("1.000000", "tx-rcpt")
+	    "|00000001|ok|");
+	memset(line + n, 0xff, 1000);
+	line[n + 1000] = '\0';
+	for (i = 0; i < FJ_RCPT_MAX; i++)
+		s = feed(line);
+	CHECK_INT(s->tx.nrcpt, FJ_RCPT_MAX);
+	/* 6000 bytes each: two fit in 16000, a third does not */
+	CHECK(s->tx.rcpt[1].addr.p != NULL);
+	CHECK(s->tx.rcpt[2].addr.p == NULL);
+	CHECK_INT(s->tx.rcpt_text, 12000);
+	CHECK(s->acap < 64 * 1024);
 	sessions_free(&ss);
 }
 

@@ -102,7 +102,7 @@ test_syslog(void)
 
 	snprintf(path, sizeof(path), "%s/log.sock", dir);
 	fd = receiver(path);
-	k = sink_syslog(path, 2, "filter-jsonlog");
+	k = sink_syslog(path, 2, "filter-jsonlog", 8000);
 	CHECK(sink_fd(k) != -1);
 	sink_write(k, "{\"a\":1}", 7);
 	CHECK_INT(sink_pending(k), 0);		/* sent at once */
@@ -140,6 +140,41 @@ test_syslog(void)
 	CHECK_INT(sink_flush(k), SINK_DONE);
 	CHECK_INT(drain(fd, buf, sizeof(buf)), 1);
 	CHECK(strstr(buf, "{\"b\":2}") != NULL);
+
+	/*
+	 * the largest record a datagram carries: the default cap anywhere;
+	 * asked for far more, what the kernel's send buffer allows (Linux:
+	 * up to twice net.core.wmem_max, less when memory for a datagram
+	 * that large is short): a record that large goes through the real
+	 * socket, one twice as large is dropped, not left waiting
+	 */
+	{
+		size_t		 ask = 64 * 1024 * 1024, max;
+		char		*big, *rbuf;
+		struct sink	*k2;
+
+		CHECK_INT(sink_syslog_max(8000), 8000);
+		max = sink_syslog_max(ask);
+		CHECK(max >= 8000 && max <= ask);
+		big = xmalloc(ask + 1);
+		rbuf = xmalloc(ask + 1024);
+		memset(big, 'y', ask + 1);
+		k2 = sink_syslog(path, 2, "filter-jsonlog", ask);
+		dropped = stats.dropped;
+		sink_write(k2, big, max);
+		CHECK_INT(stats.dropped, dropped);
+		CHECK_INT(sink_pending(k2), 0);
+		n = (int)recv(fd, rbuf, ask + 1024, 0);
+		CHECK(n > (int)max && n < (int)max + 320);
+		if (max < ask / 2) {
+			sink_write(k2, big, max * 2);
+			CHECK_INT(stats.dropped, dropped + 1);
+			CHECK_INT(sink_pending(k2), 0);
+		}
+		sink_close(k2);
+		free(big);
+		free(rbuf);
+	}
 
 	/* a record the socket can never take is dropped, not retried */
 	dropped = stats.dropped;

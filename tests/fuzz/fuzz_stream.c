@@ -77,7 +77,9 @@ struct jcur {
 };
 #define JDEPTH_MAX	32
 #define JKEYS_MAX	256
+#ifndef JSONC_EVERY
 #define JSONC_EVERY	16	/* after the first JSONC_EVERY records */
+#endif
 
 static const size_t caps[4] = { 1024, 1500, 4096, 8000 };
 static const char longhdr[] =

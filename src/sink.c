@@ -166,6 +166,8 @@ sink_write(struct sink *k, const char *rec, size_t n)
 			return;
 		case -1:
 			stats.dropped++;	/* can never be sent */
+			sink_warn(k, "record larger than the socket takes, "
+			    "dropped");
 			return;
 		default:
 			break;
@@ -396,8 +398,7 @@ syslog_send(struct sink *k, const char *a, size_t alen, const char *b,
 				return (SINK_AGAIN);
 			/* FALLTHROUGH */
 		case EMSGSIZE:
-			sink_warn(k, "record larger than the socket takes");
-			return (-1);
+			return (-1);	/* the caller counts it, then warns */
 		default:
 			sink_warn(k, strerror(errno));
 			close(k->fd);
@@ -422,8 +423,11 @@ syslog_flush(struct sink *k)
 			return (r);
 		if (r == SINK_DONE)
 			stats.written++;
-		else
+		else {
 			stats.dropped++;
+			sink_warn(k, "record larger than the socket takes, "
+			    "dropped");
+		}
 		k->off += sizeof(n) + n;
 		k->nrec--;
 	}

@@ -388,6 +388,7 @@ size_t		 sink_syslog_max(size_t);
 void		 sink_write(struct sink *, const char *, size_t);
 int		 sink_flush(struct sink *);
 int		 sink_fd(struct sink *);
+int		 sink_retry_ms(struct sink *);
 size_t		 sink_pending(struct sink *);
 void		 sink_reopen(struct sink *);
 void		 sink_drain(struct sink *, int);

@@ -21,6 +21,7 @@
  * the bench all drive it the same way.
  */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,28 +237,46 @@ line_prepare(struct pending *pd, const char *line, size_t len)
 }
 
 /*
- * The head of a bad line for a diagnostic: its first six fields at most
- * (the parameters may hold AUTH data), 120 bytes at most, with anything
- * but printable ASCII as \xNN (smtpd copies it into its log).
+ * The head of a bad line for a diagnostic (smtpd copies it into its log).
+ * Its parameters may hold AUTH data, and a field left out shifts them to
+ * the left: so only the first six fields, each only while it looks like
+ * what belongs there (words of [a-z0-9.-], then an id of hex digits).
  */
 static const char *
 line_excerpt(const char *p, size_t len)
 {
-	static char	 buf[120 * 4 + 8];
-	size_t		 i, n = 0, bars = 0;
+	static char	 buf[6 * 33 + 8];
+	const char	*end = p + len, *e;
+	size_t		 n = 0, fl, i;
+	int		 field, ok;
 
-	for (i = 0; i < len && i < 120; i++) {
-		if (p[i] == '|' && ++bars == 6)
+	for (field = 0; field < 6 && p <= end; field++) {
+		e = memchr(p, '|', end - p);
+		fl = (e != NULL ? e : end) - p;
+		ok = fl <= (field == 5 ? 16 : 32);
+		for (i = 0; ok && i < fl; i++) {
+			if (field == 5)
+				ok = isxdigit((unsigned char)p[i]) != 0;
+			else
+				ok = (p[i] >= 'a' && p[i] <= 'z') ||
+				    (p[i] >= '0' && p[i] <= '9') ||
+				    p[i] == '.' || p[i] == '-';
+		}
+		if (!ok) {
+			memcpy(buf + n, "?", 1);
+			n++;
 			break;
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			buf[n++] = p[i];
-		else
-			n += snprintf(buf + n, sizeof(buf) - n, "\\x%02x",
-			    (unsigned char)p[i]);
+		}
+		memcpy(buf + n, p, fl);
+		n += fl;
+		if (e == NULL) {
+			buf[n] = '\0';
+			return (buf);		/* the whole line */
+		}
+		buf[n++] = '|';
+		p = e + 1;
 	}
-	if (i < len)
-		n += snprintf(buf + n, sizeof(buf) - n, "...");
-	buf[n] = '\0';
+	memcpy(buf + n, "...", 4);
 	return (buf);
 }
 

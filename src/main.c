@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,8 +130,8 @@ main(int argc, char *argv[])
 		/* a record larger than a datagram could never be sent */
 		if ((max = sink_syslog_max(cap)) < cap) {
 			log_warnx("-s %zu: syslog datagrams here carry at most "
-			    "%zu bytes of record: records capped at that",
-			    cap, max);
+			    "%zu bytes of record: records capped at %zu",
+			    cap, max, max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max);
 			cap = max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max;
 		}
 		sink = sink_syslog(sock, facility, tag, cap);
@@ -228,7 +229,8 @@ on_output(int fd, short event, void *arg)
 static void
 flush_sink(void)
 {
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv;
+	int		 ms;
 
 	if (out_armed || sink_pending(sink) == 0)
 		return;
@@ -239,6 +241,9 @@ flush_sink(void)
 		out_armed = 1;
 		break;
 	case SINK_RETRY:
+		ms = sink_retry_ms(sink);
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
 		evtimer_add(&ev_retry, &tv);
 		out_armed = 1;
 		break;
@@ -274,18 +279,28 @@ on_record(void *arg, const char *rec, size_t len)
 	sink_write(sink, rec, len);
 }
 
-/* The register lines go to smtpd before fd 0 (the same socket) is
- * made non-blocking; a failure here is a startup failure. */
+/*
+ * The register lines go to smtpd, once.  fd 0 (the same socket) is
+ * usually still blocking; after events that came before config|ready it
+ * is not, so wait for room rather than lose a part of them.
+ */
 static void
 on_register(void *arg, const char *buf, size_t len)
 {
-	ssize_t	 n;
+	struct pollfd	 pfd;
+	ssize_t		 n;
 
 	(void)arg;
 	while (len > 0) {
 		n = write(STDOUT_FILENO, buf, len);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			pfd.fd = STDOUT_FILENO;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, 10000) == 1)
+				continue;
+		}
 		if (n <= 0) {
 			log_info("register: %s", strerror(errno));
 			return;

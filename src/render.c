@@ -979,7 +979,7 @@ smtp_command(const char *p, size_t len)
 	};
 	size_t		 i, n;
 
-	for (n = 0; n < len && n < 9 && p[n] != ' '; n++)
+	for (n = 0; n < len && n < 9 && p[n] != ' ' && p[n] != '\t'; n++)
 		;
 	if (n == 0 || n > 8)
 		return (0);
@@ -1000,7 +1000,7 @@ smtp_command(const char *p, size_t len)
 static void
 r_line(struct ctx *c, const struct slice *l)
 {
-	const char	*p = l->p, *end = l->p + l->len, *a;
+	const char	*p = l->p, *end = l->p + l->len, *a, *start;
 	size_t		 i;
 
 	if (c->r->event == RPT_PROTOCOL_CLIENT && (c->s->auth_data ||
@@ -1016,27 +1016,33 @@ r_line(struct ctx *c, const struct slice *l)
 		return;
 	}
 	/*
-	 * Find "auth " (any case): a command starts with it; in the raw
-	 * parameters of an unknown event it may follow a separator.
+	 * Find "auth " (any case): a command starts with it (after blanks);
+	 * in the raw parameters of an unknown event it may follow a
+	 * separator.
 	 */
-	for (a = p; a + 5 <= end; a++) {
-		if (a > p && c->r->event == RPT_PROTOCOL_CLIENT)
+	start = p;
+	if (c->r->event == RPT_PROTOCOL_CLIENT)
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+	for (a = start; a + 5 <= end; a++) {
+		if (a > start && c->r->event == RPT_PROTOCOL_CLIENT)
 			break;
-		if ((a == p || a[-1] == ' ' || a[-1] == '|') &&
+		if ((a == start || a[-1] == ' ' || a[-1] == '|') &&
 		    (a[0] | 0x20) == 'a' && (a[1] | 0x20) == 'u' &&
 		    (a[2] | 0x20) == 't' && (a[3] | 0x20) == 'h' &&
-		    a[4] == ' ')
+		    (a[4] == ' ' || a[4] == '\t'))
 			break;
 	}
-	if (a + 5 > end || (a > p && c->r->event == RPT_PROTOCOL_CLIENT)) {
+	if (a + 5 > end ||
+	    (a > start && c->r->event == RPT_PROTOCOL_CLIENT)) {
 		w_slice(&c->w, p, l->len);
 		return;
 	}
 	/* Keep "AUTH <mechanism>", mask what follows it. */
 	i = (a - p) + 5;
-	while (i < l->len && p[i] == ' ')
+	while (i < l->len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
-	while (i < l->len && p[i] != ' ')
+	while (i < l->len && p[i] != ' ' && p[i] != '\t')
 		i++;
 	if (i >= l->len) {
 		w_slice(&c->w, p, l->len);

@@ -265,6 +265,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_TX_BEGIN:
 		tx_clear(&s->tx);
+		s->toolong &= ~(TL_FROM | TL_RCPT);
 		s->tx.msgid = r->msgid;
 		s->tx.state = TXS_OPEN;
 		s->tx.begin_us = r->time_us;
@@ -363,6 +364,8 @@ escaped(const char *src, size_t n, size_t max, struct estr *e,
 	size_t	 len;
 	int	 rv = -1;
 
+	if (n > max)
+		return (-1);	/* escaping never shortens */
 	if (ESCAPE_MAX(n) > sizeof(stack))
 		tmp = xmalloc(ESCAPE_MAX(n));
 	len = escape_json(tmp, src, n);
@@ -669,6 +672,7 @@ tx_for(struct session *s, const struct report *r, int open)
 	if (!open)
 		return (tx);
 	tx_clear(tx);
+	s->toolong &= ~(TL_FROM | TL_RCPT);
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
 	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */

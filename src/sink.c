@@ -43,7 +43,11 @@
 #define SINK_BATCH	(256 * 1024)		/* write when this much waits */
 #define SEVERITY_INFO	6
 #define SYSLOG_HDR_MAX	320			/* "<22>Nov 24 …: " */
+/* the longest one: "<191>", date, a tag of 64, "[", a pid, "]: " */
+#define SYSLOG_HDR_WORST (5 + 16 + 64 + 1 + 20 + 3)
 #define SYSLOG_NOBUFS_MAX (64 * 1024)		/* ENOBUFS: wait, up to */
+#define SYSLOG_NOBUFS_MS 20			/* and try again after */
+#define SINK_RETRY_MS	1000			/* reconnect, reopen, disk */
 
 enum { SINK_FILE, SINK_SYSLOG };
 
@@ -65,6 +69,7 @@ struct sink {
 	long		 pid;
 	time_t		 last_try;
 	size_t		 dgram;		/* largest datagram wanted */
+	int		 retry_ms;	/* after SINK_RETRY */
 	time_t		 hdr_sec;
 	char		 hdr[SYSLOG_HDR_MAX];
 	size_t		 hdrlen;
@@ -137,7 +142,7 @@ sink_syslog(const char *path, int facility, const char *tag, size_t recmax)
 
 	k = xcalloc(1, sizeof(*k));
 	k->type = SINK_SYSLOG;
-	k->dgram = recmax + SYSLOG_HDR_MAX;
+	k->dgram = recmax + SYSLOG_HDR_WORST;
 	k->fd = -1;
 	k->path = strdup(path);
 	k->tag = strdup(tag);
@@ -176,16 +181,27 @@ sink_write(struct sink *k, const char *rec, size_t n)
 	buf_append(k, k->hdr, k->hdrlen, rec, n, 1);
 }
 
-/* Write out what waits: SINK_DONE, SINK_AGAIN (poll) or SINK_RETRY. */
+/*
+ * Write out what waits: SINK_DONE, SINK_AGAIN (poll) or SINK_RETRY (after
+ * sink_retry_ms()).
+ */
 int
 sink_flush(struct sink *k)
 {
+	k->retry_ms = SINK_RETRY_MS;
 	if (k->type == SINK_FILE)
 		return (file_flush(k));
 	return (syslog_flush(k));
 }
 
 /* The descriptor to poll for writing, or -1. */
+/* How long to wait before the next try after SINK_RETRY. */
+int
+sink_retry_ms(struct sink *k)
+{
+	return (k->retry_ms > 0 ? k->retry_ms : SINK_RETRY_MS);
+}
+
 int
 sink_fd(struct sink *k)
 {
@@ -389,13 +405,17 @@ syslog_send(struct sink *k, const char *a, size_t alen, const char *b,
 #if EWOULDBLOCK != EAGAIN
 		case EWOULDBLOCK:
 #endif
+			return (SINK_AGAIN);
 		case ENOBUFS:
 			/*
-			 * BSD: the receiver is full.  Linux: no memory for
-			 * a datagram this large (it would never go).
+			 * BSD: the receiver is full, and the socket still
+			 * polls writable: try again on the timer.  Linux: no
+			 * memory for a datagram this large (it never goes).
 			 */
-			if (alen + blen <= SYSLOG_NOBUFS_MAX)
-				return (SINK_AGAIN);
+			if (alen + blen <= SYSLOG_NOBUFS_MAX) {
+				k->retry_ms = SYSLOG_NOBUFS_MS;
+				return (SINK_RETRY);
+			}
 			/* FALLTHROUGH */
 		case EMSGSIZE:
 			return (-1);	/* the caller counts it, then warns */
@@ -463,15 +483,17 @@ syslog_sndbuf(int fd, size_t dgram)
 size_t
 sink_syslog_max(size_t recmax)
 {
-	size_t		 lo, hi, mid, dgram = recmax + SYSLOG_HDR_MAX;
+	size_t		 lo, hi, mid, dgram = recmax + SYSLOG_HDR_WORST;
 	char		*buf;
-	int		 sv[2];
+	int		 sv[2], rcv;
 	ssize_t		 n;
 
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == -1)
 		return (recmax);	/* cannot tell: trust the cap */
 	syslog_sndbuf(sv[0], dgram);
-	syslog_sndbuf(sv[1], dgram);
+	/* BSD: the receiver's buffer bounds a datagram too (syslogd's own) */
+	rcv = (int)(dgram > INT_MAX / 2 ? INT_MAX / 2 : dgram) + 1024;
+	(void)setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	buf = xcalloc(1, dgram);
 	lo = 0;
 	hi = dgram;
@@ -491,7 +513,7 @@ sink_syslog_max(size_t recmax)
 	free(buf);
 	close(sv[0]);
 	close(sv[1]);
-	return (lo > SYSLOG_HDR_MAX ? lo - SYSLOG_HDR_MAX : 0);
+	return (lo > SYSLOG_HDR_WORST ? lo - SYSLOG_HDR_WORST : 0);
 }
 
 /* "<22>Nov 24 22:01:40 filter-jsonlog[123]: ", as syslog(3) writes. */

@@ -908,6 +908,9 @@ def case_credentials():
                     v=v, sub=sub),
                 rep("protocol-client", sid, b"AUTH PLAIN " + S[16],
                     v=v, sub=sub, ts=b"17000000x0.000000"),
+                # the subsystem left out: the blob moves left
+                b"report|" + v + b"|1700000000.000000|protocol-client|" +
+                sid + b"|AUTH PLAIN " + S[15] + b"\n",
             ]
         else:
             out += [

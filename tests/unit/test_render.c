@@ -362,6 +362,14 @@ test_masking(void)
 	CHECK_STR(str("opensmtpd.protocol.line"), "********");
 	line(OUT("2.000006", "protocol-client") "|");
 	CHECK_STR(str("opensmtpd.protocol.line"), "********");
+	/* blanks around AUTH: smtpd may refuse it, the client sent it */
+	line(IN("2.000007", "protocol-client") "|AUTH\tPLAIN\tc2VjcmV0");
+	CHECK_STR(str("opensmtpd.protocol.line"), "AUTH\tPLAIN ********");
+	line(IN("2.000008", "protocol-client") "|  auth login c2VjcmV0");
+	CHECK_STR(str("opensmtpd.protocol.line"), "  auth login ********");
+	line(OUT("2.000009", "protocol-client") "| QUIT");
+	CHECK_STR(str("opensmtpd.protocol.line"), "********");
+	CHECK(strstr(rec, "c2VjcmV0") == NULL);
 	stop();
 
 	/*

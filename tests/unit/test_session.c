@@ -248,6 +248,7 @@ test_caps(void)
 	s = feed(IN("1.000003", "tx-rcpt") "|00000002|ok|r@x");
 	CHECK(s->tx.rcpt[0].addr.p != NULL);
 	CHECK_INT(s->tx.rcpt_text, 3);
+	CHECK(!(s->toolong & TL_RCPT));	/* that was the last one's */
 	sessions_free(&ss);
 
 	/* long addresses (8-bit: escaped six times longer), cap 8000 */

@@ -129,6 +129,29 @@ test_syslog(void)
 	CHECK_INT(got, 2000);
 	CHECK_INT(sink_pending(k), 0);
 
+	/*
+	 * not reading, and a record of 70000 bytes: it waits like the
+	 * others (EAGAIN is never "too large")
+	 */
+	{
+		static char	 big[70000];
+
+		for (i = 0; i < 2000 && sink_pending(k) == 0; i++)
+			sink_write(k, buf + 40, 1000);
+		dropped = stats.dropped;
+		memset(big, 'z', sizeof(big));
+		sink_write(k, big, sizeof(big));
+		CHECK_INT(stats.dropped, dropped);
+		CHECK(sink_pending(k) > sizeof(big));
+		got = 0;
+		for (n = 0; n < 1000 && sink_pending(k) > 0; n++) {
+			got += drain(fd, buf, sizeof(buf));
+			(void)sink_flush(k);
+		}
+		CHECK_INT(sink_pending(k), 0);
+		drain(fd, buf, sizeof(buf));
+	}
+
 	/* the receiver goes away: records wait, then arrive after restart */
 	close(fd);
 	unlink(path);

@@ -190,6 +190,27 @@ if [ $rc = 72 ] && ! ls "$bd"/crash-* "$bd"/leak-* "$bd"/timeout-* \
 	echo "fuzz: interrupted" >&2
 	rc=0
 fi
+# A corpus grown without ASan is replayed with it: what the fast build
+# could not see (a read past a buffer that did not crash) shows there.
+if [ $rc = 0 ] && [ "$mode" = long ]; then
+	case $SANITIZE in
+	*address*) ;;
+	*)
+		if ! FUZZ_BUILD=$bd/asan FUZZ_SANITIZE=address,undefined \
+		    FUZZ_COVERAGE= sh "$0" build; then
+			t_fail "ASan build for the corpus replay"
+		elif "$bd/asan/fuzz_stream" -runs=0 -rss_limit_mb=4096 \
+		    -artifact_prefix="$bd/" "$bd/corpus" \
+		    > "$bd/asan-replay.log" 2>&1; then
+			t_ok "the corpus ($(ls "$bd/corpus" | wc -l) inputs)" \
+			    "replays clean under ASan and UBSan"
+		else
+			tail -40 "$bd/asan-replay.log" >&2
+			t_fail "the corpus replays clean under ASan and UBSan"
+		fi
+		;;
+	esac
+fi
 if [ $rc = 0 ]; then
 	t_ok "no finding in $runs executions"
 else

@@ -99,6 +99,8 @@ static int	 j_hex4(const char *, unsigned int *);
 static void	 j_space(struct jcur *);
 static void	 check_jsonc(const char *, size_t);
 static void	 check_auth(const char *, size_t);
+static size_t	 jchar(const char *, const char *, int *);
+static size_t	 jblank(const char *, const char *);
 static uint32_t	 lcg(uint32_t *);
 static void	 feed(struct filter *, const uint8_t *, size_t, int,
 		    uint32_t *);
@@ -335,8 +337,41 @@ fail(const char *what, const char *rec, size_t len)
 }
 
 /*
- * A client line "AUTH <mechanism> <anything>" (any case) is written
- * "AUTH <mechanism> ********": an initial response is never in clear.
+ * One character of a JSON string at p: its length there (an escape is
+ * one), and whether it is a blank (a space or a tab).
+ */
+static size_t
+jchar(const char *p, const char *end, int *blank)
+{
+	size_t	 n = 1;
+
+	*blank = *p == ' ';
+	if (*p == '\\' && end - p >= 2) {
+		*blank = p[1] == 't';
+		n = p[1] == 'u' ? 6 : 2;
+		if (n > (size_t)(end - p))
+			n = end - p;
+	}
+	return (n);
+}
+
+/* The length of the blank at p, 0 if none (or at the end). */
+static size_t
+jblank(const char *p, const char *end)
+{
+	size_t	 n;
+	int	 blank;
+
+	if (p >= end)
+		return (0);
+	n = jchar(p, end, &blank);
+	return (blank ? n : 0);
+}
+
+/*
+ * A client line "AUTH <mechanism> <anything>" (any case, blanks before
+ * and between: spaces or tabs) is written "AUTH <mechanism> ********": an
+ * initial response is never in clear.
  */
 static void
 check_auth(const char *rec, size_t len)
@@ -344,7 +379,8 @@ check_auth(const char *rec, size_t len)
 	static const char key[] = "\"protocol\":{\"line\":\"";
 	static const char client[] = "\"action\":\"protocol-client\"";
 	const char	*p, *end = rec + len, *q;
-	size_t		 klen = sizeof(key) - 1, clen = sizeof(client) - 1;
+	size_t		 klen = sizeof(key) - 1, clen = sizeof(client) - 1, b;
+	int		 bl;
 
 	for (p = rec; p + clen <= end && memcmp(p, client, clen) != 0; p++)
 		;
@@ -355,12 +391,15 @@ check_auth(const char *rec, size_t len)
 	if (p + klen > end)
 		return;
 	p += klen;
-	if (end - p < 5 || strncasecmp(p, "auth ", 5) != 0)
+	while ((b = jblank(p, end)) > 0)
+		p += b;
+	if (end - p < 5 || strncasecmp(p, "auth", 4) != 0 ||
+	    jblank(p + 4, end) == 0)
 		return;
-	for (q = p + 5; q < end && *q == ' '; q++)
+	for (q = p + 4; (b = jblank(q, end)) > 0; q += b)
 		;
-	while (q < end && *q != ' ' && *q != '"')
-		q++;
+	while (q < end && *q != '"' && jblank(q, end) == 0)
+		q += jchar(q, end, &bl);
 	if (q < end && *q == '"')
 		return;		/* "AUTH <mechanism>" alone */
 	if (end - q < 10 || memcmp(q, " ********\"", 10) != 0)

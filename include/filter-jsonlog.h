@@ -34,6 +34,7 @@
 #define FJ_SIZE_MIN		1024
 #define FJ_SIZE_MAX		(1024 * 1024)
 #define FJ_SESSIONS_DEFAULT	100000
+#define FJ_SESSIONS_MAX		100000000
 #define FJ_RCPT_MAX		1000		/* recipients kept per tx */
 #define FJ_EVP_MAX		2000		/* envelope ids kept per tx */
 #define FJ_RCPT_TEXT		2		/* recipient addresses kept per tx:

@@ -187,6 +187,7 @@ struct tx {
 	uint8_t		 data_result;
 	uint8_t		 result;
 	uint8_t		 have_size;
+	uint8_t		 late_rcpt;	/* reopened by a tx-rcpt after reset */
 	struct estr	 from;
 	uint64_t	 size;
 	int64_t		 begin_us;

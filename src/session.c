@@ -349,6 +349,12 @@ session_done(struct sessions *ss, struct session *s, const struct report *r)
 		if (s->tx.state == TXS_OPEN && s->tx.msgid == r->msgid)
 			s->tx.state = TXS_CLOSED;
 		break;
+	case RPT_TX_RCPT:
+		if (s->tx.late_rcpt) {
+			s->tx.late_rcpt = 0;
+			s->tx.state = TXS_CLOSED;
+		}
+		break;
 	case RPT_LINK_DISCONNECT:
 		session_unlink(ss, s);
 		session_free(s);
@@ -685,9 +691,18 @@ tx_for(struct session *s, const struct report *r, int open)
 	struct tx	*tx = &s->tx;
 
 	if (tx->state != TXS_NONE && tx->msgid == r->msgid) {
+		/*
+		 * smtp-out reports a refused RCPT after the rollback and
+		 * reset it caused: that tx-rcpt is shown with the rolled
+		 * back transaction, which stays closed after it.  Other
+		 * events for it mean the transaction goes on.
+		 */
 		if (tx->state == TXS_CLOSED && open) {
 			tx->state = TXS_OPEN;
-			tx->result = TXR_NONE;
+			if (r->event == RPT_TX_RCPT)
+				tx->late_rcpt = 1;
+			else
+				tx->result = TXR_NONE;
 		}
 		return (tx);
 	}

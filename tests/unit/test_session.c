@@ -216,18 +216,30 @@ test_smtp_out(void)
 	s = feed(OUT("1.000008", "tx-reset") "|1a6ff621");
 	CHECK_INT(s->tx.state, TXS_CLOSED);
 	s = feed(OUT("1.000009", "tx-rcpt") "|1a6ff621|permfail|bad@x");
-	CHECK_INT(s->tx.state, TXS_OPEN);
-	CHECK_INT(s->tx.result, TXR_NONE);
+	/* the late tx-rcpt joins the rolled back transaction, still closed */
+	CHECK_INT(s->tx.state, TXS_CLOSED);
+	CHECK_INT(s->tx.result, TXR_ROLLBACK);
 	CHECK_INT(s->tx.have_mail, 1);
 	CHECK_INT(s->tx.nrcpt, 1);
 	CHECK_INT(s->tx_count, 1);
-	(void)feed(OUT("1.000010", "tx-envelope") "|1a6ff621|1a6ff62100000002");
+	/* and goes on with the next envelope */
+	s = feed(OUT("1.000010", "tx-envelope") "|1a6ff621|1a6ff62100000002");
+	CHECK_INT(s->tx.state, TXS_OPEN);
+	CHECK_INT(s->tx.result, TXR_NONE);
 	s = feed(OUT("1.000011", "tx-rcpt") "|1a6ff621|ok|good@x");
 	CHECK_INT(s->tx.rcpt[1].nevp, 1);
 	CHECK(s->tx.evp[s->tx.rcpt[1].evp_first] == 0x1a6ff62100000002ULL);
 	s = feed(OUT("1.000012", "tx-commit") "|1a6ff621|100");
 	CHECK_INT(s->tx.result, TXR_COMMIT);
 	CHECK_INT(s->message_count, 1);
+	/* its last RCPT refused: rolled back, not aborted at the end */
+	(void)feed(OUT("1.000013", "tx-reset") "|1a6ff621");
+	(void)feed(OUT("1.000014", "tx-begin") "|1a6ff622");
+	(void)feed(OUT("1.000015", "tx-rollback") "|1a6ff622");
+	(void)feed(OUT("1.000016", "tx-reset") "|1a6ff622");
+	s = feed(OUT("1.000017", "tx-rcpt") "|1a6ff622|permfail|bad@x");
+	CHECK_INT(s->tx.state, TXS_CLOSED);
+	CHECK_INT(s->tx.result, TXR_ROLLBACK);
 	sessions_free(&ss);
 }
 

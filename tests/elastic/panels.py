@@ -884,9 +884,16 @@ class Checker:
 				o = ref and self.byid.get((ref['type'], ref['id']))
 				if o is None or o['type'] == 'map':
 					continue
-				dv = self.context_of(o).dv
-				self.run_object(o, '%s / %s' % (a['title'], o['attributes']['title']),
-				    Context(dv, qs, fs))
+				title = '%s / %s' % (a['title'], o['attributes']['title'])
+				if o['type'] == 'visualization' and not json.loads(
+				    o['attributes']['visState']).get('aggs'):
+					continue
+				try:
+					dv = self.context_of(o).dv
+				except kql.KqlError as e:
+					self.report('FAIL', title, str(e))
+					continue
+				self.run_object(o, title, Context(dv, qs, fs))
 
 
 def main():

@@ -511,10 +511,19 @@ def convert(value, definition):
 			return False
 		raise ValueError('not a boolean: %r' % (value,))
 	if t == 'ip':
-		return str(ipaddress.ip_address(value))
+		return canonical_ip(value)
 	if t in DATE_TYPES:
 		return parse_time(value, t == 'date_nanos')
 	raise KqlError('type %s of a queried or aggregated field is not modelled' % t)
+
+
+def canonical_ip(value):
+	"""An ip as Elasticsearch writes it back (RFC 5952; an IPv4-mapped
+	IPv6 address comes back as the IPv4 address)."""
+	a = ipaddress.ip_address(value)
+	if a.version == 6 and a.ipv4_mapped is not None:
+		a = a.ipv4_mapped
+	return str(a)
 
 
 def values(record, field, fields, runtime=None):
@@ -545,7 +554,7 @@ def _literal_for(node, t):
 	if t in ('long', 'integer', 'short', 'byte'):
 		return convert(v, {'type': 'long'})
 	if t == 'ip':
-		return str(ipaddress.ip_address(v))
+		return canonical_ip(v)
 	if t in DATE_TYPES:
 		return parse_time(v, t == 'date_nanos')
 	raise KqlError('type %s is not modelled' % t)

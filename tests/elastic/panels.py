@@ -703,6 +703,9 @@ class Checker:
 		sort = a.get('sort') or []
 		if sort and isinstance(sort[0], str):
 			sort = [sort]
+		if not sort and ctx.dv['timeField']:
+			# What Discover does without a saved sort.
+			sort = [[ctx.dv['timeField'], 'desc']]
 		used = q.used_fields() + [c for c in a.get('columns', [])] + [s[0] for s in sort]
 		docs = [r for r in self.records if q.matches(r)]
 		esort = [{f: {'order': d, 'missing': '_last'}} for f, d in sort]

@@ -115,7 +115,7 @@ const ilmDoc = readJSON(ilmFile) || {};
 const installs = {};
 const loadSh = path.join(root, 'kibana', 'load.sh');
 if (check(fs.existsSync(loadSh), 'kibana/load.sh missing')) {
-	const re = /^\s*put_es\s+(\S+)\s+(\S+)/gm;
+	const re = /^[^#\n]*?\bput_es\s+(\S+)\s+(\S+)/gm;
 	let m;
 	const text = fs.readFileSync(loadSh, 'utf8');
 	while ((m = re.exec(text)) !== null) {

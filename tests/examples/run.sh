@@ -337,7 +337,7 @@ if t_check "fake Elasticsearch/Kibana listens" [ -s "$OUT/fake.port" ]; then
 		t_ok "load.sh sends the files, in order, twice alike"
 	fi
 	t_check "load.sh reports the import" \
-	    grep -q "ok: imported 52 saved objects" "$OUT/load1.out"
+	    grep -q "ok: imported 53 saved objects" "$OUT/load1.out"
 	if env ES_API_KEY=wrong sh kibana/load.sh -e "$URL" -k "$URL" \
 	    > "$OUT/load-401.out" 2>&1; then
 		t_fail "load.sh succeeds with a wrong API key"

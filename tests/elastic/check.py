@@ -15,6 +15,12 @@ WHAT is one of
             and, where a panel aggregates on it, is aggregatable
   runtime   the data view's runtime field evaluates on the engine and gives
             the values computed from the records
+  pipeline  (DATA_STREAM and RECORDS are then the pipeline's name and the
+            case files tests/elastic/pipeline/NAME.json) each case's docs
+            through _ingest/pipeline/NAME/_simulate must give exactly
+            NAME-expected.json; event.ingested must be a date and is
+            compared as "<event.ingested>", an expected string ending in
+            "*" is a prefix
 
 Prints one line per check: "ok DESCRIPTION", "FAIL DESCRIPTION: why" or
 "NOTRUN DESCRIPTION: why"; tests/elastic/run.sh counts them.  Exit status
@@ -313,13 +319,50 @@ def runtime(url, ds, records):
                 (json.dumps(got)[:200], json.dumps(dict(want))[:200]))
 
 
+def matches(want, got):
+    if isinstance(want, str) and want.endswith("*") and isinstance(got, str):
+        return got.startswith(want[:-1])
+    if isinstance(want, dict) and isinstance(got, dict):
+        return want.keys() == got.keys() and all(matches(want[k], got[k]) for k in want)
+    if isinstance(want, list) and isinstance(got, list):
+        return len(want) == len(got) and all(matches(a, b) for a, b in zip(want, got))
+    return want == got
+
+
+def pipeline(url, name, cases):
+    for case in cases:
+        base = os.path.basename(case)[:-len(".json")]
+        exp_file = case[:-len(".json")] + "-expected.json"
+        body = json.load(open(case))
+        want = json.load(open(exp_file))["docs"]
+        st, ans = es("POST", "%s/_ingest/pipeline/%s/_simulate" % (url, name),
+                     {"docs": body["docs"]})
+        if st != 200:
+            say("FAIL", "pipeline case %s" % base, json.dumps(ans)[:300])
+            continue
+        got = []
+        for d in ans.get("docs", []):
+            src = d.get("doc", {}).get("_source")
+            if src is None:
+                got.append({"simulate error": d.get("error")})
+                continue
+            ing = src.get("event", {}).get("ingested")
+            if isinstance(ing, str) and re.match(r"^\d{4}-\d\d-\d\dT", ing):
+                src["event"]["ingested"] = "<event.ingested>"
+            got.append(src)
+        if matches(want, got):
+            say("ok", "pipeline case %s: %s" % (base, body.get("description", "")[:80]))
+        else:
+            say("FAIL", "pipeline case %s" % base, "got %s" % canon(got)[:600])
+
+
 def main(argv):
     if len(argv) < 4:
         sys.stderr.write(__doc__)
         return 2
     what, url, ds = argv[0], argv[1].rstrip("/"), argv[2]
     files = argv[3:]
-    records = read_records(files)
+    records = read_records(files) if what != "pipeline" else []
     if what == "stored":
         extra = os.environ.get("CHECK_ADDED", "").split()
         stored(url, ds, records, extra)
@@ -328,6 +371,9 @@ def main(argv):
         mapping(url, ds, records, notes)
     elif what == "runtime":
         runtime(url, ds, records)
+    elif what == "pipeline":
+        pipeline(url, ds, files)
+        return 0
     else:
         sys.stderr.write(__doc__)
         return 2

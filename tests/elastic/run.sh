@@ -227,4 +227,40 @@ else
 fi
 # <<< panels
 
+# ---- 5. whole syslog lines (the OpenBSD path), the pipeline cases -----
+
+# Into a namespace of their own, after the panels: the dashboards' data
+# view (logs-opensmtpd.*) would count them twice.
+DS_SYSLOG=logs-opensmtpd.event-syslog
+CASES=
+for c in "$HERE"/pipeline/*.json; do
+	case $c in *-expected.json) ;; *) CASES="$CASES $c" ;; esac
+done
+# shellcheck disable=SC2086
+if t_check "bulk create of $NREC whole syslog lines into $DS_SYSLOG: no errors" \
+    python3 "$HERE/index.py" --shape syslog --data-stream "$DS_SYSLOG" \
+    --stats "$OUT/ingest-syslog.json" "$URL" $RECORDS > "$OUT/index-syslog.out" 2>&1; then
+	cat "$OUT/index-syslog.out"
+else
+	cat "$OUT/index-syslog.out" >&2
+fi
+n=$(curl -s "$URL/$DS_SYSLOG/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+t_check "one document per syslog line ($n of $NREC)" [ "${n:-0}" = "$NREC" ]
+if [ -n "$HAVE_PIPELINE" ]; then
+	# shellcheck disable=SC2086
+	CHECK_ADDED=log.file check_py stored "$URL" "$DS_SYSLOG" $RECORDS
+	# shellcheck disable=SC2086
+	check_py pipeline "$URL" opensmtpd-jsonlog $CASES
+else
+	t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
+	for c in $CASES; do
+		t_notrun "pipeline case $(basename "$c" .json) through _simulate: no ingest-common/lang-painless/ingest-geoip in the engine"
+	done
+fi
+if has_processor geoip; then
+	:
+else
+	t_notrun "GeoIP of source.ip (smtp-in) and destination.ip (smtp-out), and the engine's database-unavailable tags: no ingest-geoip module"
+fi
+
 finish

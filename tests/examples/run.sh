@@ -17,6 +17,9 @@
 #     to a fake Elasticsearch/Kibana on 127.0.0.1 (bodies, auth, errors).
 #  5. The rsyslog drop-in, run by a private rsyslogd, writes exactly what
 #     the filter's file sink writes; smtpd -n accepts examples/smtpd.conf.
+#  6. The unit tests of the dashboards' checker (tests/elastic/test_kql.py:
+#     the KQL subset and its translation; tests/elastic/test_panels.py:
+#     answers from the records and the comparison rules); no engine needed.
 #
 # Environment: T_VERBOSE=1 lists passing checks; EXAMPLES_REGEN=1 rewrites
 # the expected jq outputs (then review the diff).
@@ -402,5 +405,16 @@ if [ "$(id -u)" = 0 ] && command -v smtpd >/dev/null 2>&1 &&
 	t_check "smtpd -n accepts examples/smtpd.conf" \
 	    sh -c "smtpd -n -f '$S/smtpd.conf' > '$S/check.log' 2>&1"
 fi
+
+# ---- 6. the dashboards' checker, offline -------------------------------
+
+for t in tests/elastic/test_kql.py tests/elastic/test_panels.py; do
+	if python3 "$t" > "$OUT/$(basename "$t" .py).log" 2>&1; then
+		t_ok "$t: $(grep '^Ran ' "$OUT/$(basename "$t" .py).log")"
+	else
+		t_fail "$t (tests/out/examples/$(basename "$t" .py).log):"
+		tail -n 20 "$OUT/$(basename "$t" .py).log" >&2
+	fi
+done
 
 t_done

@@ -15,6 +15,9 @@ each bucket's key and count (terms: the buckets the size and order make
 well-defined), cardinality, sum, max, min, avg; saved searches also their
 first page in the saved sort order.  Data-view runtime fields are run as
 runtime_mappings and compared with their record-level equivalent below.
+Fields no record carries but the engine's documents do (what the ingest
+pipeline adds: GeoIP, ASN) are taken from the engine's copy of each record,
+and the panel's line says so.
 
 One line per panel: `ok - TITLE`, `FAIL - TITLE: why`,
 `not exercised - TITLE: why` (no hits, a bucket aggregation without a
@@ -28,6 +31,7 @@ Nothing here knows today's panel ids.
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -596,6 +600,9 @@ class Checker:
 		self.byid = {(o['type'], o['id']): o for o in objects}
 		self.objects = objects
 		self.results = []	# (status, title, why)
+		self.enriched, self.nowhere, self.used = [], set(), []
+		pipeline = os.path.join(os.path.dirname(fields_file), 'ingest-pipeline.json')
+		self.pipeline_text = open(pipeline).read() if os.path.exists(pipeline) else ''
 		self.dvs = {}
 		for o in objects:
 			if o['type'] == 'index-pattern':
@@ -621,6 +628,89 @@ class Checker:
 					times += [t if self.fields.type(dv['timeField']) == 'date' else t // 10**6
 					    for t in kql.values(r, dv['timeField'], self.fields)]
 		self.span_ms = (max(times) - min(times)) if times else 0
+
+	# -- fields the engine adds --
+
+	def enrich(self):
+		"""Fields a panel uses that no record carries but the engine's
+		documents do (the ingest pipeline's GeoIP and ASN of source.ip and
+		destination.ip): the records cannot say what they hold, so their
+		values are taken from the engine's copy of each record (same
+		event.id and @timestamp) and the panel's aggregation is checked
+		over them; the panel's line says so.  Fields in neither are named
+		in the 'not exercised' reasons."""
+		text = json.dumps(self.objects)
+		used = [f for f in self.fields.types if not self.fields.is_runtime(f) and f in text]
+		absent = [f for f in used if not any(kql.raw_values(r, f) for r in self.records)]
+		self.enriched, self.nowhere = [], set(absent)
+		if not absent:
+			return
+		res = self.engine.search({'size': 0, 'track_total_hits': True, 'aggs': {
+		    str(i): {'filter': {'exists': {'field': f}}} for i, f in enumerate(absent)}})
+		self.enriched = [f for i, f in enumerate(absent)
+		    if res['aggregations'][str(i)]['doc_count'] > 0]
+		self.nowhere = set(absent) - set(self.enriched)
+		if not self.enriched:
+			return
+		total = res['hits']['total']['value']
+		if total > 10000:
+			raise Mismatch('%d documents: too many to take %s from the engine' %
+			    (total, ', '.join(self.enriched)))
+		tf = next((dv['timeField'] for dv in self.dvs.values() if dv['timeField']), '@timestamp')
+		res = self.engine.search({'size': total, 'sort': ['_doc'],
+		    '_source': self.enriched + ['event.id', tf]})
+		by = {}
+		for h in res['hits']['hits']:
+			src = h['_source']
+			key = json.dumps([kql.raw_values(src, 'event.id'), kql.raw_values(src, tf)])
+			by.setdefault(key, []).append(src)
+		merged = []
+		for r in self.records:
+			key = json.dumps([kql.raw_values(r, 'event.id'), kql.raw_values(r, tf)])
+			if not by.get(key):
+				raise Mismatch('record %s is not in the engine (to take %s from)' %
+				    (key, ', '.join(self.enriched)))
+			src = by[key].pop(0)
+			m = copy.deepcopy(r)
+			for f in self.enriched:
+				vals = kql.raw_values(src, f)
+				if not vals:
+					continue
+				cur = m
+				parts = f.split('.')
+				for part in parts[:-1]:
+					cur = cur.setdefault(part, {})
+					if not isinstance(cur, dict):
+						raise Mismatch('cannot put %s into a record' % f)
+				cur[parts[-1]] = vals if len(vals) > 1 else vals[0]
+			merged.append(m)
+		self.records = merged
+
+	def by_pipeline(self, f):
+		"""Whether the ingest pipeline names f or an object above it
+		(a GeoIP target_field, a rename target)."""
+		parts = f.split('.')
+		return any('"%s"' % '.'.join(parts[:i]) in self.pipeline_text
+		    for i in range(2, len(parts) + 1))
+
+	def note(self, used):
+		"""What a panel line adds about where its fields come from."""
+		taken = sorted(set(used) & set(self.enriched))
+		if taken:
+			return ' (%s from the engine\'s documents: in no record%s)' % (', '.join(taken),
+			    ', the ingest pipeline adds it' if all(self.by_pipeline(f) for f in taken) else '')
+		return ''
+
+	def nowhere_note(self, used):
+		out = []
+		for f in sorted(set(used) & self.nowhere):
+			if self.by_pipeline(f):
+				out.append('%s: in no record and in no document of the engine; the ingest '
+				    'pipeline adds it where it can (GeoIP)' % f)
+			else:
+				out.append('%s: in no record and in no document of the engine, and the ingest '
+				    'pipeline does not add it: does anything write it?' % f)
+		return ' (%s)' % '; '.join(out) if out else ''
 
 	def report(self, status, title, why=''):
 		self.results.append((status, title, why))
@@ -715,6 +805,7 @@ class Checker:
 		body['aggs'] = {'c%d' % i: {'filter': kql.to_dsl(kql.Exists(c), self.fields)}
 		    for i, c in enumerate(cols)}
 		body.update(self.runtime_mappings(ctx, used))
+		self.used = used
 		res = self.engine.search(body)
 		total = res['hits']['total']['value']
 		if total != len(docs):
@@ -764,7 +855,8 @@ class Checker:
 		rec = v.compute(docs, self.runtime)
 		body = {'size': 0, 'track_total_hits': True, 'query': q.dsl,
 		    'aggs': v.request()}
-		body.update(self.runtime_mappings(ctx, q.used_fields() + v.used_fields()))
+		self.used = q.used_fields() + v.used_fields()
+		body.update(self.runtime_mappings(ctx, self.used))
 		try:
 			res = self.engine.search(body)
 		except NotRun as e:
@@ -800,6 +892,7 @@ class Checker:
 			if sd.get('type') not in ('ES_GEO_GRID', 'ES_SEARCH'):
 				raise kql.KqlError('layer source %s is not modelled' % sd.get('type'))
 			geo = sd['geoField']
+			self.used.append(geo)
 			ctx = Context(self.dvs[ref['id']])
 			queries = []
 			if sd.get('applyGlobalQuery', True):
@@ -809,6 +902,7 @@ class Checker:
 			if self.fields.type(geo) not in ('geo_point', 'geo_shape'):
 				raise Mismatch('layer %s: %s is not a geo field' % (layer.get('id'), geo))
 			q = Question(ctx, self.fields, self.runtime)
+			self.used += q.used_fields()
 			docs = [r for r in self.records if q.matches(r)]
 			located = [r for r in docs if kql.raw_values(r, geo)]
 			body = {'size': 0, 'track_total_hits': True, 'query': q.dsl,
@@ -824,13 +918,13 @@ class Checker:
 			if not docs:
 				gaps.append('layer %s: no record matches the query' % layer.get('label'))
 			elif not located:
-				gaps.append('layer %s: no matching record has %s (the ingest pipeline adds it '
-				    'from GeoIP)' % (layer.get('label'), geo))
+				gaps.append('layer %s: no matching record has %s' % (layer.get('label'), geo))
 		if not checked:
 			raise kql.KqlError('no layer reads a data view')
 		return gaps
 
 	def run_object(self, o, title, ctx=None):
+		self.used = []
 		try:
 			if o['type'] == 'map':
 				gaps = self.check_map(o, title)
@@ -849,9 +943,9 @@ class Checker:
 				else:
 					gaps = self.check_vis(o, c, title)
 			if gaps:
-				self.report('not exercised', title, '; '.join(gaps))
+				self.report('not exercised', title, '; '.join(gaps) + self.nowhere_note(self.used))
 			else:
-				self.report('ok', title)
+				self.report('ok', title + self.note(self.used))
 		except NotRun as e:
 			self.report('not run', title, str(e))
 		except (Mismatch, kql.KqlError, ValueError, KeyError) as e:
@@ -859,6 +953,10 @@ class Checker:
 			    else type(e).__name__ + ' ', e))
 
 	def run(self):
+		try:
+			self.enrich()
+		except Mismatch as e:
+			self.report('FAIL', 'documents of the engine', str(e))
 		self.check_runtime()
 		for o in self.objects:
 			if o['type'] in ('search', 'visualization', 'map'):

@@ -147,6 +147,14 @@ def main():
 	verdict('terms field renamed', run(engine, objs, records, args.mapping),
 	    'FAIL', 'tls.ciphers is not in the mapping')
 
+	# 8b. A terms aggregation on a mapped field nothing writes.
+	objs = copy.deepcopy(objects)
+	for o in objs:
+		if o['type'] == 'visualization':
+			o['attributes']['visState'] = o['attributes']['visState'].replace(
+			    '"field":"tls.cipher"', '"field":"host.name"')
+	verdict('terms on a field nothing writes', run(engine, objs, records, args.mapping),
+	    'not exercised', 'does anything write it?')
 	# 9. A saved filter (meta + query) that matches nothing, on every
 	# object: applied on both sides, so the panels are not exercised.
 	objs = copy.deepcopy(objects)

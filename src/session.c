@@ -326,7 +326,8 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		 * tx-commit, tx-rollback or tx-reset comes for it.
 		 */
 		if (s->tx.state == TXS_OPEN && s->tx.result == TXR_NONE)
-			s->tx.result = TXR_ABORTED;
+			s->tx.result = s->tx.late_rcpt ? TXR_ROLLBACK :
+			    TXR_ABORTED;
 		break;
 	case RPT_PROTOCOL_SERVER:
 		/* A 334 challenge: the client's next line is AUTH data. */
@@ -348,12 +349,6 @@ session_done(struct sessions *ss, struct session *s, const struct report *r)
 	case RPT_TX_RESET:
 		if (s->tx.state == TXS_OPEN && s->tx.msgid == r->msgid)
 			s->tx.state = TXS_CLOSED;
-		break;
-	case RPT_TX_RCPT:
-		if (s->tx.late_rcpt) {
-			s->tx.late_rcpt = 0;
-			s->tx.state = TXS_CLOSED;
-		}
 		break;
 	case RPT_LINK_DISCONNECT:
 		session_unlink(ss, s);
@@ -693,17 +688,16 @@ tx_for(struct session *s, const struct report *r, int open)
 	if (tx->state != TXS_NONE && tx->msgid == r->msgid) {
 		/*
 		 * smtp-out reports a refused RCPT after the rollback and
-		 * reset it caused: that tx-rcpt is shown with the rolled
-		 * back transaction, which stays closed after it.  Other
-		 * events for it mean the transaction goes on.
+		 * reset it caused, then usually goes on with the same
+		 * transaction.  If nothing more comes for it, it ended
+		 * rolled back (see RPT_LINK_DISCONNECT).
 		 */
 		if (tx->state == TXS_CLOSED && open) {
 			tx->state = TXS_OPEN;
-			if (r->event == RPT_TX_RCPT)
-				tx->late_rcpt = 1;
-			else
-				tx->result = TXR_NONE;
-		}
+			tx->result = TXR_NONE;
+			tx->late_rcpt = r->event == RPT_TX_RCPT;
+		} else if (r->event != RPT_TX_RCPT)
+			tx->late_rcpt = 0;
 		return (tx);
 	}
 	if (!open)

@@ -196,6 +196,8 @@ static void
 test_smtp_out(void)
 {
 	struct session	*s;
+	struct report	 r;
+	const char	*errstr, *line;
 
 	sessions_init(&ss, 100, 1000000000LL, 8000);
 	s = feed(OUT("1.000000", "link-connect") "||pass|127.0.0.1:4000|"
@@ -216,16 +218,14 @@ test_smtp_out(void)
 	s = feed(OUT("1.000008", "tx-reset") "|1a6ff621");
 	CHECK_INT(s->tx.state, TXS_CLOSED);
 	s = feed(OUT("1.000009", "tx-rcpt") "|1a6ff621|permfail|bad@x");
-	/* the late tx-rcpt joins the rolled back transaction, still closed */
-	CHECK_INT(s->tx.state, TXS_CLOSED);
-	CHECK_INT(s->tx.result, TXR_ROLLBACK);
+	CHECK_INT(s->tx.state, TXS_OPEN);
+	CHECK_INT(s->tx.result, TXR_NONE);
+	CHECK_INT(s->tx.late_rcpt, 1);
 	CHECK_INT(s->tx.have_mail, 1);
 	CHECK_INT(s->tx.nrcpt, 1);
 	CHECK_INT(s->tx_count, 1);
-	/* and goes on with the next envelope */
 	s = feed(OUT("1.000010", "tx-envelope") "|1a6ff621|1a6ff62100000002");
-	CHECK_INT(s->tx.state, TXS_OPEN);
-	CHECK_INT(s->tx.result, TXR_NONE);
+	CHECK_INT(s->tx.late_rcpt, 0);	/* it goes on */
 	s = feed(OUT("1.000011", "tx-rcpt") "|1a6ff621|ok|good@x");
 	CHECK_INT(s->tx.rcpt[1].nevp, 1);
 	CHECK(s->tx.evp[s->tx.rcpt[1].evp_first] == 0x1a6ff62100000002ULL);
@@ -237,9 +237,13 @@ test_smtp_out(void)
 	(void)feed(OUT("1.000014", "tx-begin") "|1a6ff622");
 	(void)feed(OUT("1.000015", "tx-rollback") "|1a6ff622");
 	(void)feed(OUT("1.000016", "tx-reset") "|1a6ff622");
-	s = feed(OUT("1.000017", "tx-rcpt") "|1a6ff622|permfail|bad@x");
-	CHECK_INT(s->tx.state, TXS_CLOSED);
+	(void)feed(OUT("1.000017", "tx-rcpt") "|1a6ff622|permfail|bad@x");
+	line = OUT("1.000018", "link-disconnect");
+	CHECK(protocol_parse(line, strlen(line), &r, &errstr) == 0);
+	s = session_get(&ss, r.subsys, r.id, r.time_us);
+	session_apply(&ss, s, &r);
 	CHECK_INT(s->tx.result, TXR_ROLLBACK);
+	session_done(&ss, s, &r);
 	sessions_free(&ss);
 }
 

@@ -263,4 +263,21 @@ else
 	t_notrun "GeoIP of source.ip (smtp-in) and destination.ip (smtp-out), and the engine's database-unavailable tags: no ingest-geoip module"
 fi
 
+# ---- 6. the live path: smtpd -> filter -> rsyslogd -> omelasticsearch ----
+
+if [ "${ELASTIC_LIVE:-1}" = 0 ]; then
+	t_notrun "live smtpd -> rsyslogd -> omelasticsearch (ELASTIC_LIVE=0)"
+else
+	sh "$HERE/live.sh" "$URL" "$OUT/live" > "$OUT/live.out" 2> "$OUT/live.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "${l#ok }" ;;
+		"FAIL "*)	t_fail "${l#FAIL }" ;;
+		"NOTRUN "*)	t_notrun "${l#NOTRUN }" ;;
+		esac
+	done < "$OUT/live.out"
+	grep -q '^ok live: .* documents in' "$OUT/live.out" ||
+	    { grep -q '^NOTRUN' "$OUT/live.out" || { t_fail "live.sh (tests/out/elastic/live.err):"; tail -n 5 "$OUT/live.err" >&2; }; }
+fi
+
 finish

@@ -215,6 +215,12 @@ start() {
 		ensure_user || return 1
 		chown -R "$ES_USER:" "$dir"
 		chmod 755 "$dir"
+		if command -v setpriv >/dev/null 2>&1 &&
+		    ! setpriv --reuid="$ES_USER" --regid="$(id -g "$ES_USER")" --clear-groups \
+		    test -w "$dir/config"; then
+			say "$ES_USER cannot reach $dir (a parent directory is closed to it)"
+			return 1
+		fi
 		run_as="setpriv --reuid=$ES_USER --regid=$(id -g "$ES_USER") --clear-groups --"
 		command -v setpriv >/dev/null 2>&1 ||
 		    run_as="su -s /bin/sh $ES_USER -c"

@@ -9,7 +9,8 @@
 # Brings up smtpd and rsyslogd with tests/e2e/lib.sh (its lock keeps one
 # smtpd on the machine), sends a few sessions, waits until rsyslogd's own
 # file copy and the data stream logs-opensmtpd.event-live hold the same
-# number of records, then compares them.  Prints "ok ...", "FAIL ..." or
+# number of records, then compares them, and checks that the saved
+# searches' sort lists each session in order.  Prints "ok ...", "FAIL ..." or
 # "NOTRUN ..." lines for run.sh to count; exit status 0 unless misused.
 set -u
 [ $# = 2 ] || { echo "usage: live.sh URL OUTDIR" >&2; exit 2; }
@@ -23,11 +24,17 @@ mkdir -p "$LOUT"
 if [ ! -f /usr/lib/x86_64-linux-gnu/rsyslog/omelasticsearch.so ] &&
     ! ls /usr/lib/*/rsyslog/omelasticsearch.so >/dev/null 2>&1; then
 	echo "NOTRUN live smtpd -> rsyslogd -> omelasticsearch: rsyslog-elasticsearch is not installed (sh mk/deps.sh check)"
-	exit 0
+	# Discover's order: the saved searches' sort on a real smtpd's timing.
+python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
+    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
 	echo "NOTRUN live smtpd -> rsyslogd -> omelasticsearch: needs root (smtpd)"
-	exit 0
+	# Discover's order: the saved searches' sort on a real smtpd's timing.
+python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
+    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+exit 0
 fi
 
 E2E_HERE=$TOP/tests/e2e
@@ -37,7 +44,10 @@ trap 'exit 1' INT TERM HUP PIPE
 
 if ! e2e_init "$TOP/filter-jsonlog"; then
 	echo "FAIL live: e2e_init"
-	exit 0
+	# Discover's order: the saved searches' sort on a real smtpd's timing.
+python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
+    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+exit 0
 fi
 hostport=${URL#http://}
 # The shipped example, pointed at the test engine and at a data stream of
@@ -53,7 +63,10 @@ export E2E_RSYSLOG_EXTRA
 if ! e2e_start; then
 	echo "FAIL live: start smtpd and rsyslogd (with omelasticsearch)"
 	cp "$E2E_DIR/rsyslog/check.log" "$E2E_DIR/rsyslog/rsyslogd.log" "$LOUT/" 2>/dev/null
-	exit 0
+	# Discover's order: the saved searches' sort on a real smtpd's timing.
+python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
+    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+exit 0
 fi
 echo "ok live: smtpd and rsyslogd (omelasticsearch) up"
 
@@ -102,5 +115,8 @@ else
 fi
 # The same documents as rsyslogd's file copy, field for field.
 python3 "$HERE/check.py" stored "$URL" "$DS_LIVE" "$R" 2>&1 |
+    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+# Discover's order: the saved searches' sort on a real smtpd's timing.
+python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
     sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
 exit 0

@@ -291,7 +291,7 @@ start() {
 
 stop() {
 	dir=$1
-	[ -f "$dir/es.pid" ] || { say "no $dir/es.pid: nothing to stop"; return 0; }
+	[ -f "$dir/es.pid" ] || return 0	# nothing runs from there
 	pid=$(cat "$dir/es.pid")
 	case $pid in ''|*[!0-9]*) say "bad pid in $dir/es.pid"; return 1 ;; esac
 	if alive "$pid"; then

@@ -93,8 +93,17 @@ else
 	rc=$?
 	if [ $rc = 3 ]; then
 		cat "$OUT/es-start.err" >&2
-		t_notrun "every live-engine check of this suite: no Elasticsearch" \
-		    "(not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}, Maven Central unreachable)"
+		why="no Elasticsearch (not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}, Maven Central unreachable)"
+		for what in "load.sh against the engine, twice" \
+		    "bulk create of the records into $DS" \
+		    "documents = records, field for field" \
+		    "mapped types of the dashboards' fields" \
+		    "the data view's runtime field" \
+		    "the dashboards' queries (panels)" \
+		    "whole syslog lines and the pipeline cases" \
+		    "live smtpd -> rsyslogd -> omelasticsearch"; do
+			t_notrun "$what: $why"
+		done
 		finish
 		exit 0
 	fi
@@ -209,6 +218,28 @@ check_py stored "$URL" "$DS" $RECORDS
 LOAD_NOTES=$(cat "$OUT/load1.out") check_py mapping "$URL" "$DS" $RECORDS
 # shellcheck disable=SC2086
 check_py runtime "$URL" "$DS" $RECORDS
+
+# The checks must be able to fail: a record with a field the template
+# does not map, a record whose value differs from what was stored.
+mkdir -p "$OUT/mut"
+# shellcheck disable=SC2086
+{ cat $RECORDS; head -n 1 "$REC/golden-real-a-ehlo-simple.json" |
+    jq -c '.opensmtpd.not_in_the_template = 1'; } > "$OUT/mut/unmapped.json"
+if python3 "$HERE/check.py" mapping "$URL" "$DS" "$OUT/mut/unmapped.json" 2>&1 |
+    grep -q '^FAIL every record field is mapped: .*opensmtpd.not_in_the_template'; then
+	t_ok "check.py mapping rejects a record with an unmapped field"
+else
+	t_fail "check.py mapping accepts a record with an unmapped field"
+fi
+# shellcheck disable=SC2086
+cat $RECORDS | jq -c 'if .event.action == "tx-commit" and .opensmtpd.tx.size
+    then .opensmtpd.tx.size += 1 else . end' > "$OUT/mut/changed.json"
+if python3 "$HERE/check.py" stored "$URL" "$DS" "$OUT/mut/changed.json" 2>&1 |
+    grep -q '^FAIL every record is in _source'; then
+	t_ok "check.py stored rejects records that differ from the documents"
+else
+	t_fail "check.py stored accepts records that differ from the documents"
+fi
 
 # ---- 4. the dashboards' queries --------------------------------------
 # >>> panels: the visualizations' and saved searches' queries against the

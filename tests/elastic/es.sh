@@ -123,8 +123,9 @@ fetch() {
 		say "$zip does not hold elasticsearch-$ES_VERSION/bin/elasticsearch"
 		return 1
 	fi
-	mv "$t/elasticsearch-$ES_VERSION" "$d" 2>/dev/null || [ -x "$d/bin/elasticsearch" ] ||
-	    { rm -rf "$t"; return 1; }
+	# Another run may have unpacked it meanwhile: keep the first.
+	[ -e "$d" ] || mv "$t/elasticsearch-$ES_VERSION" "$d" 2>/dev/null
+	[ -x "$d/bin/elasticsearch" ] || { rm -rf "$t"; say "cannot unpack into $d"; return 1; }
 	rm -rf "$t"
 	echo "$d"
 }
@@ -164,6 +165,7 @@ ensure_user() {
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin "$ES_USER" 2>/dev/null ||
 	    adduser --system --no-create-home "$ES_USER" >/dev/null 2>&1 ||
+	    id -u "$ES_USER" >/dev/null 2>&1 ||
 	    { say "cannot create the system user $ES_USER"; return 1; }
 }
 

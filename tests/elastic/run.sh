@@ -171,6 +171,28 @@ if [ -z "$HAVE_PIPELINE" ]; then
 	    grep -q '^note: this cluster lacks the ingest processors' "$OUT/load1.out"
 fi
 
+# Fleet names its templates logs-<dataset> and installs them at priority
+# 200: one for our data streams must be accepted next to ours, and ours
+# must still be the one a new data stream gets.
+fleet='{"index_patterns":["logs-opensmtpd.event-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"fleet"}}'
+code=$(curl -s -o "$OUT/fleet.out" -w '%{http_code}' -X PUT "$URL/_index_template/logs-opensmtpd.event" \
+    -H 'Content-Type: application/json' -d "$fleet")
+t_check "a Fleet-style template (logs-opensmtpd.event, priority 200) can exist next to ours (HTTP $code)" \
+    [ "$code" = 200 ]
+curl -s -X POST "$URL/_index_template/_simulate_index/logs-opensmtpd.event-fleettest" > "$OUT/fleet-sim.json"
+t_check "ours (priority 210) is the template a new logs-opensmtpd.event-* data stream gets" \
+    sh -c "jq -e '.overlapping | map(.name) | index(\"logs-opensmtpd.event\") != null' '$OUT/fleet-sim.json' >/dev/null &&
+	jq -e '.template.settings.index.codec == \"best_compression\"' '$OUT/fleet-sim.json' >/dev/null"
+curl -s -o /dev/null -X DELETE "$URL/_index_template/logs-opensmtpd.event"
+# The template's old name, from releases before this one: load.sh removes
+# it when it is ours.
+old='{"index_patterns":["logs-opensmtpd.*-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"filter-jsonlog"}}'
+curl -s -o /dev/null -X PUT "$URL/_index_template/logs-opensmtpd" -H 'Content-Type: application/json' -d "$old"
+sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load3.out" 2>&1
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_index_template/logs-opensmtpd")
+t_check "load.sh removes its template of the old name logs-opensmtpd" \
+    sh -c "[ $code = 404 ] && grep -q '^ok: DELETE _index_template/logs-opensmtpd' '$OUT/load3.out'"
+
 # ---- 3. real records, decoded (the ndjson path) ------------------------
 
 # The filter's output of every golden input (with its options) and of every
@@ -212,6 +234,11 @@ if t_check "bulk create of $NREC decoded records into $DS: no errors" \
 else
 	cat "$OUT/index-decoded.out" >&2
 fi
+curl -s "$URL/$DS/_settings?flat_settings=true" > "$OUT/ds-settings.json"
+curl -s "$URL/$DS/_mapping" > "$OUT/ds-mapping.json"
+t_check "$DS has our template: dynamic false, best_compression" \
+    sh -c "jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$OUT/ds-mapping.json' >/dev/null &&
+	jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$OUT/ds-settings.json' >/dev/null"
 # shellcheck disable=SC2086
 check_py stored "$URL" "$DS" $RECORDS
 # shellcheck disable=SC2086

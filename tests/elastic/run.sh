@@ -324,6 +324,30 @@ else
 		t_notrun "pipeline case $(basename "$c" .json) through _simulate: no ingest-common/lang-painless/ingest-geoip in the engine"
 	done
 fi
+# The grok of the pipeline's first step, on Elasticsearch's own grok
+# library (lib/ of the engine), even where the engine has no processor.
+if ES_HOME_DIR=$(sh "$HERE/es.sh" fetch 2>/dev/null) && [ -d "$ES_HOME_DIR/lib" ]; then
+	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-bytes.json" > "$OUT/grok.out" 2>&1
+	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-real-c-starttls-auth-plain-3rcpt.json" >> "$OUT/grok.out" 2>&1
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "${l#ok }" ;;
+		"FAIL "*)	t_fail "${l#FAIL }" ;;
+		*)		t_fail "grok.py: $l" ;;
+		esac
+	done < "$OUT/grok.out"
+	# It must fail when the pattern no longer finds the record.
+	sed 's/"JSONRECORD": "[^"]*"/"JSONRECORD": "\\\\[.*"/' kibana/elasticsearch/ingest-pipeline.json \
+	    > "$OUT/mut/pipeline-grok.json"
+	if GROK_PIPELINE=$OUT/mut/pipeline-grok.json python3 "$HERE/grok.py" "$ES_HOME_DIR" \
+	    "$REC/golden-bytes.json" 2>&1 | grep -q '^FAIL grok .* on openbsd-Z lines: record 0: '; then
+		t_ok "grok.py fails when the pipeline's pattern misses the record"
+	else
+		t_fail "grok.py accepts a pattern that misses the record"
+	fi
+else
+	t_notrun "the pipeline's grok on Elasticsearch's grok library: no engine home"
+fi
 if has_processor geoip; then
 	:
 else

@@ -6,7 +6,7 @@ objects against Elasticsearch, and ask the same question of the records.
         --objects kibana/saved-objects.ndjson --records FILE...
 
 FILE... must be exactly the records the engine holds (tests/elastic/
-index.sh puts them in logs-opensmtpd.event-default).  For each panel the
+index.py puts them in logs-opensmtpd.event-default).  For each panel the
 KQL query (and filters, and a linked saved search's query) is translated
 by tests/elastic/kql.py as Kibana translates it; the aggregations of the
 visState are built as Kibana's legacy visualizations request them; the

@@ -270,8 +270,8 @@ fi
 
 # ---- 4. the dashboards' queries --------------------------------------
 # >>> panels: the visualizations' and saved searches' queries against the
-# >>> engine, compared with answers computed from the records.  Written
-# >>> elsewhere (tests/elastic/panels.py); wired here when it arrives.
+# >>> engine, compared with answers computed from the records
+# >>> (tests/elastic/panels.py), and the checker's own mutants.
 if [ -f "$HERE/panels.py" ]; then
 	# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
 	# engine lacks), "not exercised - " (the records cannot tell); the
@@ -289,6 +289,18 @@ if [ -f "$HERE/panels.py" ]; then
 	done < "$OUT/panels.out"
 	tail -n 1 "$OUT/panels.out" | grep -q '^panels: ' ||
 	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
+	# The checker itself must fail on wrong records and wrong panels.
+	# shellcheck disable=SC2086
+	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS \
+	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok - "*)	t_ok "panels.py catches: ${l#ok - }" ;;
+		"FAIL - "*)	t_fail "panels.py misses: ${l#FAIL - }" ;;
+		esac
+	done < "$OUT/panels-mutants.out"
+	tail -n 1 "$OUT/panels-mutants.out" | grep -q '^mutants: ' ||
+	    t_fail "panels_mutants.py did not finish (tests/out/elastic/panels-mutants.err): $(tail -n 3 "$OUT/panels-mutants.err")"
 else
 	echo "elastic: panels: not yet present"
 fi

@@ -28,12 +28,10 @@ ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
 
 # The core: no libevent, no descriptors; shared by the program, the unit
 # tests, the fuzzer and the bench.
-CORE_SRCS=	src/filter.c src/protocol.c src/session.c src/render.c \
-		src/escape.c src/stats.c src/log.c src/compat/strtonum.c \
-		src/compat/strlcpy.c
-CORE_OBJS=	src/filter.o src/protocol.o src/session.o src/render.o \
-		src/escape.o src/stats.o src/log.o src/compat/strtonum.o \
-		src/compat/strlcpy.o
+CORE_SRCS=	src/filter.c src/protocol.c src/table.c src/session.c \
+		src/mask.c src/render.c src/jsonw.c src/escape.c src/stats.c \
+		src/log.c src/compat/strtonum.c src/compat/strlcpy.c
+CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
@@ -53,18 +51,15 @@ $(OBJS): include/filter-jsonlog.h include/compat.h
 
 # ---- tests -------------------------------------------------------------
 
-tests/unit/test_protocol: tests/unit/test_protocol.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_protocol.c $(CORE_OBJS)
-tests/unit/test_session: tests/unit/test_session.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_session.c $(CORE_OBJS)
-tests/unit/test_render: tests/unit/test_render.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_render.c \
+# Each test links the core (and the sink, which needs no libevent).
+$(UNIT_TESTS): tests/unit/check.h src/sink.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ $@.c src/sink.o \
 	    $(CORE_OBJS) $(JSONC_LIBS)
-tests/unit/test_escape: tests/unit/test_escape.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_escape.c \
-	    $(CORE_OBJS) $(JSONC_LIBS)
-tests/unit/test_sink: tests/unit/test_sink.c tests/unit/check.h src/sink.o $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_sink.c src/sink.o $(CORE_OBJS)
+tests/unit/test_protocol: tests/unit/test_protocol.c
+tests/unit/test_session: tests/unit/test_session.c
+tests/unit/test_render: tests/unit/test_render.c
+tests/unit/test_escape: tests/unit/test_escape.c
+tests/unit/test_sink: tests/unit/test_sink.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)

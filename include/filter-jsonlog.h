@@ -15,9 +15,10 @@
  */
 
 /*
- * filter-jsonlog: the types shared by its modules.  Data flows one way:
- * main -> filter (lines, handshake) -> protocol (one line -> struct report)
- * -> session (state) -> render (one JSON record) -> sink.
+ * filter-jsonlog: the types shared by its modules, one section per file.
+ * Data flows one way: main -> filter (lines, handshake) -> protocol (one
+ * line -> struct report) -> table and session (state) -> render, with
+ * jsonw and mask (one JSON record) -> sink.
  */
 
 #ifndef FILTER_JSONLOG_H
@@ -28,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FJ_LINE_MAX		(64 * 1024)	/* longest line we keep */
 #define FJ_SIZE_DEFAULT		8000		/* record size cap */
@@ -40,7 +42,8 @@
 #define FJ_RCPT_TEXT		2		/* recipient addresses kept per tx:
 						   this many record caps of text */
 #define FJ_TIMEOUT_DEFAULT	300		/* smtp-session-timeout */
-#define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after */
+#define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after
+						   this many session timeouts */
 #define FJ_CONF_TEXT_MAX	255		/* admd, smtpd-version */
 
 /* A piece of a line: not NUL-terminated. */
@@ -48,6 +51,14 @@ struct slice {
 	const char	*p;
 	size_t		 len;
 };
+
+/* A word of a vocabulary table, with its length counted by the compiler. */
+#define WORD(lit)	{ "" lit, sizeof(lit) - 1 }
+/* Is [p, p + len) the string literal lit, or does it start with it? */
+#define LIT_IS(p, len, lit)						\
+	((len) == sizeof(lit) - 1 && memcmp((p), "" lit, sizeof(lit) - 1) == 0)
+#define LIT_PREFIX(p, len, lit)						\
+	((len) >= sizeof(lit) - 1 && memcmp((p), "" lit, sizeof(lit) - 1) == 0)
 
 enum rpt_event {
 	RPT_LINK_CONNECT,
@@ -78,6 +89,7 @@ enum rpt_subsys {
 	SUB_SMTP_OUT,
 	SUB_OTHER
 };
+#define SUB_KNOWN	SUB_OTHER	/* the subsystems with a name */
 
 /* The parameters of all events, by meaning rather than position. */
 enum rpt_field {
@@ -114,7 +126,17 @@ enum rpt_result {
 	RES_PASS,
 	RES_FAIL,
 	RES_ERROR,
-	RES_OTHER
+	RES_OTHER,
+	RES__COUNT
+};
+
+/* The HELO, EHLO or LHLO of link-identify. */
+enum helo_method {
+	HELO_NONE,
+	HELO_HELO,
+	HELO_EHLO,
+	HELO_LHLO,
+	HELO__COUNT
 };
 
 /* One parsed report line; the slices point into the line. */
@@ -141,17 +163,19 @@ struct report {
 
 #define RPT_HAS(r, fld)	(((r)->present >> (fld)) & 1)
 
-/* protocol.c */
+/* protocol.c: one line -> struct report; the protocol's vocabularies. */
 int		 protocol_parse(const char *, size_t, struct report *,
 		    const char **);
 int		 protocol_event(const char *, size_t);
 const char	*protocol_event_name(int);
 int		 protocol_version(const char *, size_t, int *);
+int		 protocol_result(const char *, size_t);
+int		 protocol_subsys(const char *, size_t);
+int		 protocol_helo(const char *, size_t);
+extern const struct slice result_words[RES__COUNT];	/* "" for RES_NONE */
+extern const struct slice subsys_names[SUB_KNOWN];
+extern const struct slice helo_methods[HELO__COUNT];
 #define PROTO_VERSION_NEWEST	7		/* 0.7 */
-
-/* escape.c: JSON string escaping to printable ASCII. */
-size_t		 escape_json(char *, const char *, size_t);
-#define ESCAPE_MAX(n)	((n) * 6)		/* worst case output size */
 
 /* A stored text, already escaped for JSON (without quotes). */
 struct estr {
@@ -159,7 +183,19 @@ struct estr {
 	uint32_t	 len;
 };
 
-/* session.c */
+struct session;
+struct sessions;
+
+/* escape.c: JSON string escaping to printable ASCII; stored texts. */
+size_t		 escape_json(char *, const char *, size_t);
+#define ESCAPE_MAX(n)	((n) * 6)		/* worst case output size */
+int		 escape_store(struct estr *, const char *, size_t, size_t,
+		    struct session *);
+int		 estr_set(struct estr *, const char *, size_t, size_t);
+void		 estr_free(struct estr *);
+void		 estr_clear(struct estr *);
+
+/* session.c: the session and transaction state machine. */
 enum { FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_UNIX, FAM_OTHER };
 
 struct endpoint {
@@ -223,11 +259,10 @@ struct session {
 	uint8_t		 subsys;
 	uint8_t		 connected;
 	uint8_t		 fcrdns;	/* RES_PASS, RES_FAIL, RES_ERROR */
-	uint8_t		 helo_method;	/* 0, 1 HELO, 2 EHLO, 3 LHLO */
+	uint8_t		 helo_method;	/* enum helo_method */
 	uint8_t		 auth_result;
 	uint8_t		 tls;
 	uint8_t		 auth_data;	/* next client line is AUTH data */
-	uint8_t		 ended;
 	uint32_t	 toolong;	/* TL_* */
 	uint64_t	 seq;
 	int64_t		 start_us;
@@ -254,6 +289,14 @@ struct session {
 	uint32_t	 acap;
 };
 
+void		 session_apply(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_done(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_free(struct session *);
+const struct estr *endpoint_addr(const struct endpoint *);
+
+/* table.c: the session table (lookup, prefetch, LRU, expiry, eviction). */
 TAILQ_HEAD(session_lru, session);
 
 #define AUTHWAIT_MAX	64
@@ -290,21 +333,10 @@ void		 session_prefetch(struct sessions *, const struct session_key *);
 void		 sessions_init(struct sessions *, size_t, int64_t, size_t);
 void		 sessions_free(struct sessions *);
 struct session	*session_get(struct sessions *, int, uint64_t, int64_t);
-void		 session_apply(struct sessions *, struct session *,
-		    const struct report *);
-void		 session_done(struct sessions *, struct session *,
-		    const struct report *);
 void		 session_expire(struct sessions *);
-const struct estr *endpoint_addr(const struct endpoint *);
-int		 estr_set(struct estr *, const char *, size_t, size_t);
-void		 estr_free(struct estr *);
+void		 session_remove(struct sessions *, struct session *);
 
-/* render.c */
-struct render_conf {
-	struct estr	 version;	/* config|smtpd-version */
-	struct estr	 hostname;	/* config|admd */
-	size_t		 cap;		/* record size cap */
-};
+/* jsonw.c: the JSON writer, straight into a buffer. */
 
 /* A record being written: [b, p) is done, end is the cap. */
 struct wbuf {
@@ -314,14 +346,154 @@ struct wbuf {
 	int		 over;
 };
 
+void		 w_init(void);
+void		 w_u64(struct wbuf *, uint64_t);
+void		 w_hex(struct wbuf *, uint64_t, int);
+void		 w_slice(struct wbuf *, const char *, size_t);
+void		 w_time(struct wbuf *, int64_t);
+size_t		 render_time(char *, int64_t);
+
+/* Hot: inlined so that the many fixed-size copies become moves. */
+static inline void w_raw(struct wbuf *, const char *, size_t)
+		    __attribute__((__always_inline__));
+
+static inline void
+w_raw(struct wbuf *w, const char *s, size_t n)
+{
+	/* after an overflow end == p: every later write fails too */
+	if (n > (size_t)(w->end - w->p)) {
+		w->over = 1;
+		w->end = w->p;
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
+}
+
+/* A string literal ("" rejects anything else at compile time). */
+#define W_LIT(w, lit)	w_raw((w), "" lit, sizeof(lit) - 1)
+/* A word of a vocabulary table (struct slice). */
+#define W_WORD(w, wd)	w_raw((w), (wd).p, (wd).len)
+
+/* Before a member of an object: a comma unless it is the first (*n). */
+static inline void
+w_member(struct wbuf *w, int *n)
+{
+	if ((*n)++ > 0)
+		w_raw(w, ",", 1);
+}
+
+/* "key":"text" when the text is set, after a comma unless first (*n). */
+static inline void
+w_key_estr(struct wbuf *w, int *n, const char *k, size_t klen,
+    const struct estr *e)
+{
+	if (e->p == NULL)
+		return;
+	if ((*n)++ > 0)
+		w_raw(w, ",", 1);
+	w_raw(w, "\"", 1);
+	w_raw(w, k, klen);
+	w_raw(w, "\":\"", 3);
+	w_raw(w, e->p, e->len);
+	w_raw(w, "\"", 1);
+}
+
+/*
+ * An object that may stay empty: w_open writes its opening (",\"tx\":{")
+ * and returns where it began; w_close closes it, or takes it back when no
+ * member was written (n == 0).
+ */
+static inline char *
+w_open(struct wbuf *w, const char *s, size_t n)
+{
+	char	*mark = w->p;
+
+	w_raw(w, s, n);
+	return (mark);
+}
+
+static inline void
+w_close(struct wbuf *w, char *mark, int n)
+{
+	if (n == 0 && !w->over)
+		w->p = mark;
+	else
+		w_raw(w, "}", 1);
+}
+#define W_OPEN(w, lit)	w_open((w), "" lit, sizeof(lit) - 1)
+
+/*
+ * A list of strings, "key":["a","b"], that is not written at all when it
+ * stays empty.  Before each item w_item opens the list (its opening
+ * "\"key\":[\"" after a comma unless the list is the first member, *nm)
+ * or separates it; w_item_end closes what was opened.  *ni counts items.
+ */
+static inline void
+w_item(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen)
+{
+	if ((*ni)++ > 0) {
+		w_raw(w, ",\"", 2);
+		return;
+	}
+	w_member(w, nm);
+	w_raw(w, open, olen);
+}
+
+static inline void
+w_item_str(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
+    const char *p, size_t len)
+{
+	w_item(w, nm, ni, open, olen);
+	w_raw(w, p, len);
+	w_raw(w, "\"", 1);
+}
+
+static inline void
+w_item_hex(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
+    uint64_t v, int digits)
+{
+	w_item(w, nm, ni, open, olen);
+	w_hex(w, v, digits);
+	w_raw(w, "\"", 1);
+}
+
+static inline void
+w_item_end(struct wbuf *w, int ni, const char *close, size_t clen)
+{
+	if (ni > 0)
+		w_raw(w, close, clen);
+}
+#define W_ITEM_STR(w, nm, ni, open, p, len)				\
+	w_item_str((w), (nm), (ni), "" open, sizeof(open) - 1, (p), (len))
+#define W_ITEM_HEX(w, nm, ni, open, v, d)				\
+	w_item_hex((w), (nm), (ni), "" open, sizeof(open) - 1, (v), (d))
+#define W_ITEM_END(w, ni, close)					\
+	w_item_end((w), (ni), "" close, sizeof(close) - 1)
+
+/* mask.c: the whole credential policy. */
+#define MASK		"********"
+void		 mask_line(struct wbuf *, const struct report *,
+		    const struct session *, const struct slice *);
+void		 mask_reply(struct session *, const struct report *);
+void		 mask_answered(struct session *);
+void		 mask_evicted(struct sessions *, const struct session *);
+int		 mask_returning(struct sessions *, int, uint64_t);
+const char	*mask_excerpt(const char *, size_t);
+
+/* render.c: struct report + struct session -> one JSON record. */
+struct render_conf {
+	struct estr	 version;	/* config|smtpd-version */
+	struct estr	 hostname;	/* config|admd */
+	size_t		 cap;		/* record size cap */
+};
+
 size_t		 render_record(const struct render_conf *,
 		    const struct session *, const struct report *, char *,
 		    size_t, int *);
-size_t		 render_time(char *, int64_t);
 
 /* stats.c */
 struct stats {
-	uint64_t	 lines;
 	uint64_t	 events;
 	uint64_t	 records;
 	uint64_t	 malformed;
@@ -355,8 +527,8 @@ struct filter {
 	struct render_conf rconf;
 	uint32_t	 evmask;	/* events that produce records */
 	int		 state;		/* FS_*: events seen or config|ready */
-	int		 configured;	/* config|ready seen: config lines end */
-	int		 registering;	/* may write register lines */
+	int		 configured;	/* config|ready seen: config lines end,
+					   register lines written */
 	int		 registered_nb;	/* main: fd 0 made non-blocking */
 	int		 subsys_seen;	/* bit per SUB_* announced */
 	int64_t		 timeout;

@@ -346,9 +346,10 @@ struct wbuf {
 	int		 over;
 };
 
+extern char	 w_hex2[256][2];	/* "00" to "ff" */
+
 void		 w_init(void);
 void		 w_u64(struct wbuf *, uint64_t);
-void		 w_hex(struct wbuf *, uint64_t, int);
 void		 w_slice(struct wbuf *, const char *, size_t);
 void		 w_time(struct wbuf *, int64_t);
 size_t		 render_time(char *, int64_t);
@@ -356,6 +357,8 @@ size_t		 render_time(char *, int64_t);
 /* Hot: inlined so that the many fixed-size copies become moves. */
 static inline void w_raw(struct wbuf *, const char *, size_t)
 		    __attribute__((__always_inline__));
+static inline void w_key_estr(struct wbuf *, int *, const char *, size_t,
+		    const struct estr *) __attribute__((__always_inline__));
 
 static inline void
 w_raw(struct wbuf *w, const char *s, size_t n)
@@ -368,6 +371,20 @@ w_raw(struct wbuf *w, const char *s, size_t n)
 	}
 	memcpy(w->p, s, n);
 	w->p += n;
+}
+
+/* digits lower-case hex digits (8 or 16), zero-padded. */
+static inline void
+w_hex(struct wbuf *w, uint64_t v, int digits)
+{
+	char	 buf[16];
+	int	 i;
+
+	for (i = digits - 2; i >= 0; i -= 2) {
+		memcpy(buf + i, w_hex2[v & 0xff], 2);
+		v >>= 8;
+	}
+	w_raw(w, buf, digits);
 }
 
 /* A string literal ("" rejects anything else at compile time). */

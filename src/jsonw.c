@@ -35,7 +35,7 @@ static const char digits2[] =
     "4041424344454647484950515253545556575859"
     "6061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
-static char	 hex2[256][2];
+char		 w_hex2[256][2];
 
 static char	*esc_tmp;	/* escape scratch for per-event texts */
 
@@ -49,8 +49,8 @@ w_init(void)
 		return;
 	esc_tmp = xmalloc(ESCAPE_MAX(FJ_LINE_MAX));
 	for (i = 0; i < 256; i++) {
-		hex2[i][0] = "0123456789abcdef"[i >> 4];
-		hex2[i][1] = "0123456789abcdef"[i & 15];
+		w_hex2[i][0] = "0123456789abcdef"[i >> 4];
+		w_hex2[i][1] = "0123456789abcdef"[i & 15];
 	}
 }
 
@@ -74,20 +74,6 @@ w_u64(struct wbuf *w, uint64_t v)
 	} else
 		*--p = '0' + (char)v;
 	w_raw(w, p, buf + sizeof(buf) - p);
-}
-
-/* digits lower-case hex digits (8 or 16), zero-padded. */
-void
-w_hex(struct wbuf *w, uint64_t v, int digits)
-{
-	char	 buf[16];
-	int	 i;
-
-	for (i = digits - 2; i >= 0; i -= 2) {
-		memcpy(buf + i, hex2[v & 0xff], 2);
-		v >>= 8;
-	}
-	w_raw(w, buf, digits);
 }
 
 /* A text straight from the line, escaped now. */

@@ -498,7 +498,7 @@ void		 mask_evicted(struct sessions *, const struct session *);
 int		 mask_returning(struct sessions *, int, uint64_t);
 const char	*mask_excerpt(const char *, size_t);
 
-/* render.c: struct report + struct session -> one JSON record. */
+/* render.c: struct report + struct session -> one JSON record; opensmtpd.* */
 struct render_conf {
 	struct estr	 version;	/* config|smtpd-version */
 	struct estr	 hostname;	/* config|admd */
@@ -508,6 +508,67 @@ struct render_conf {
 size_t		 render_record(const struct render_conf *,
 		    const struct session *, const struct report *, char *,
 		    size_t, int *);
+
+#define ECS_VERSION	"8.11.0"
+
+/* What the size cap may drop, bulkiest first (one bit each). */
+enum {
+	D_PROTO = 1 << 0,	/* opensmtpd.protocol.line */
+	D_PARAMS = 1 << 1,	/* opensmtpd.params */
+	D_FILTER = 1 << 2,	/* opensmtpd.filter texts */
+	D_RCPT = 1 << 3,	/* opensmtpd.tx.rcpt */
+	D_EVP = 1 << 4,		/* opensmtpd.tx.envelope_ids */
+	D_RELATED = 1 << 5,	/* related */
+	D_TO = 1 << 6,		/* email.to.address */
+	D_REJ = 1 << 7,		/* opensmtpd.tx.rcpt_rejected */
+	D_LIST = 1 << 8,	/* the truncated_fields list itself */
+	D_TEXT = 1 << 9,	/* every other free text of the session */
+	D_ALL = 1 << 10,	/* all but the "always" fields */
+	D__LEVELS = 11
+};
+
+#define NOTE_MAX	32
+
+/* A record being rendered, at one truncation level (drop). */
+struct rctx {
+	struct wbuf		 w;
+	const struct render_conf *conf;
+	const struct session	*s;
+	const struct report	*r;
+	const struct tx		*tx;
+	unsigned int		 drop;
+	const char		*note[NOTE_MAX];
+	int			 nnote;
+};
+
+int		 render_keep(struct rctx *, unsigned int, const char *);
+void		 render_toolong(struct rctx *, uint32_t, const char *);
+
+/* The writer's helpers on the record of c. */
+#define W(c, lit)	W_LIT(&(c)->w, lit)
+/* The same after a comma unless it is the first member (counter n). */
+#define WC(c, n, lit)	do {						\
+		w_member(&(c)->w, &(n));				\
+		W(c, lit);						\
+	} while (0)
+#define KEY(c, n, k, e)	w_key_estr(&(c)->w, (n), (k), sizeof(k) - 1, (e))
+/* "key":"text" for a field of the line, escaped now; empty: nothing. */
+#define KEY_SLICE(c, n, k, sl)	do {					\
+		if ((sl)->len > 0) {					\
+			WC(c, n, "\"" k "\":\"");			\
+			w_slice(&(c)->w, (sl)->p, (sl)->len);		\
+			W(c, "\"");					\
+		}							\
+	} while (0)
+
+/* ecs.c: the ECS field sets of a record. */
+void		 ecs_event(struct rctx *);
+void		 ecs_observer(struct rctx *);
+void		 ecs_endpoints(struct rctx *);
+void		 ecs_network(struct rctx *);
+void		 ecs_tls_user(struct rctx *);
+void		 ecs_email(struct rctx *);
+void		 ecs_related(struct rctx *);
 
 /* stats.c */
 struct stats {

@@ -108,13 +108,15 @@ check-asan:
 regen: $(PROG)
 	@sh tests/golden/run.sh -regen
 
+# The packages the tests need: checked, installed only with DEPS=install.
+DEPS?=
 deps-check:
-	@sh mk/deps.sh check
+	@DEPS="$(DEPS)" sh mk/deps.sh check
 
 demo: deps-demo all
 	@sh tests/e2e/demo.sh
 deps-demo:
-	@sh mk/deps.sh demo
+	@DEPS=install sh mk/deps.sh demo
 
 bench: all tests/bench/gen
 	@sh tests/bench/run.sh

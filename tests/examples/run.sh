@@ -18,12 +18,24 @@
 #  5. The rsyslog drop-in, run by a private rsyslogd, writes exactly what
 #     the filter's file sink writes; smtpd -n accepts examples/smtpd.conf.
 #
+# Usage: sh tests/examples/run.sh [PART...]   PART: validation jq load
+#   syslog (default: all; the records of part 1 are always made)
 # Environment: T_VERBOSE=1 lists passing checks; EXAMPLES_REGEN=1 rewrites
 # the expected jq outputs (then review the diff).
 set -u
 T_SUITE=examples
 . "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
+
+T_RERUN="sh tests/examples/run.sh"
+PARTS=" $* "
+# part NAME: is this part of the run asked for?
+part() {
+	case $PARTS in
+	"  "|*" $1 "*)	return 0 ;;
+	esac
+	return 1
+}
 
 HERE=tests/examples
 OUT=tests/out/examples
@@ -94,6 +106,7 @@ for f in $HERE/corpus/*.stream; do
 done
 
 # ---- 2. validation -------------------------------------------------------
+if part validation; then
 
 ECS_DIR=$HERE/node_modules/@elastic/ecs
 have=$(node -p "require('./$ECS_DIR/package.json').version" 2>/dev/null)
@@ -212,8 +225,10 @@ if node kibana/saved-objects.js --check \
 else
 	t_ok "saved-objects.js --check rejects a stale ndjson"
 fi
+fi
 
 # ---- 3. jq recipes -------------------------------------------------------
+if part jq; then
 
 : > "$OUT/corpus.json"
 for f in $JQ_STREAMS; do
@@ -267,8 +282,10 @@ for e in "$HERE"/expected/*.out; do
 	[ -e "$e" ] || continue
 	t_check "$e belongs to a recipe" [ -f "examples/jq/$(basename "$e" .out).jq" ]
 done
+fi
 
 # ---- 4. kibana/load.sh -----------------------------------------------
+if part load; then
 
 t_check "load.sh --help" sh -c 'sh kibana/load.sh --help | grep -q -- --dry-run'
 t_check "load.sh refuses an unknown option" \
@@ -344,8 +361,10 @@ if t_check "fake Elasticsearch/Kibana listens" [ -s "$OUT/fake.port" ]; then
 fi
 kill "$FAKE" 2>/dev/null
 wait "$FAKE" 2>/dev/null
+fi
 
 # ---- 5. syslog daemon and smtpd configurations ---------------------------
+if part syslog; then
 
 # One path story: smtpd finds a bare name in its libexec directory on
 # OpenBSD and Debian alike; a file sink lives where deploy.md makes room.
@@ -435,5 +454,7 @@ if [ "$(id -u)" = 0 ] && command -v smtpd >/dev/null 2>&1 &&
 	t_check "smtpd -n accepts examples/smtpd.conf" \
 	    sh -c "smtpd -n -f '$S/smtpd.conf' > '$S/check.log' 2>&1"
 fi
+
+fi # part syslog
 
 t_done

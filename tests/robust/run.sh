@@ -38,6 +38,9 @@ wait "$pid"
 rc=$?
 pid=
 
+T_RERUN="sh tests/robust/run.sh"
+T_NAME="CASE (the case that printed the failing check)"
+[ $# -gt 0 ] && T_NAME="$*"
 skipped=0
 tab=$(printf '\t')
 while IFS="$tab" read -r what name why; do

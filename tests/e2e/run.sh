@@ -19,6 +19,7 @@
 set -u
 T_SUITE=e2e
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "needs Debian's opensmtpd and rsyslog, swaks and root"
 . "$(dirname "$0")/lib.sh"
 
 capture=

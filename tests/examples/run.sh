@@ -25,6 +25,8 @@
 set -u
 T_SUITE=examples
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "needs node and npm's @elastic/ecs, Debian's rsyslog," \
+    "logrotate and opensmtpd"
 cd "$T_TOP" || exit 1
 
 T_RERUN="sh tests/examples/run.sh"

@@ -13,6 +13,8 @@
 set -u
 T_SUITE=${T_SUITE:-robust}
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "written for Linux: tmpfs mounts for the full-disk cases," \
+    "Linux's socket errors and memory figures, valgrind"
 
 BIN=${ROBUST_FILTER:-$T_TOP/filter-jsonlog}
 WORK=$T_TOP/tests/out/robust
@@ -39,14 +41,12 @@ rc=$?
 pid=
 
 T_RERUN="sh tests/robust/run.sh"
-T_NAME="CASE (the case that printed the failing check)"
-[ $# -gt 0 ] && T_NAME="$*"
 skipped=0
 tab=$(printf '\t')
-while IFS="$tab" read -r what name why; do
+while IFS="$tab" read -r what name why case; do
 	case $what in
 	ok)	t_ok "$name" ;;
-	fail)	t_fail "$name: $why" ;;
+	fail)	T_NAME=$case t_fail "$name: $why" ;;
 	skip)	skipped=$((skipped + 1))
 		echo "skipped - $name: $why" >&2 ;;
 	esac

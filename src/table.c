@@ -56,9 +56,8 @@ sessions_free(struct sessions *ss)
 {
 	struct session	*s;
 
-	while ((s = TAILQ_FIRST(&ss->lru)) != NULL) {
+	while ((s = TAILQ_FIRST(&ss->lru)) != NULL)
 		session_remove(ss, s);
-	}
 	free(ss->bucket);
 	ss->bucket = NULL;
 }
@@ -88,7 +87,7 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 		}
 
 	if (ss->count >= ss->cap && (old = TAILQ_FIRST(&ss->lru)) != NULL) {
-		mask_evicted(ss, old);
+		mask_evicted(ss, old);	/* waiting for AUTH data? */
 		session_remove(ss, old);
 		stats.evicted++;
 	}

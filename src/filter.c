@@ -37,6 +37,13 @@
 
 enum { LK_NUL, LK_REPORT, LK_CONFIG, LK_OTHER };
 
+/* Append a string literal to buf at n (do_register). */
+#define PUT(lit)	do {						\
+		memcpy(buf + n, "" lit, sizeof(lit) - 1);		\
+		n += sizeof(lit) - 1;					\
+	} while (0)
+
+
 /* A line read ahead: parsed, its session being fetched. */
 struct pending {
 	const char		*line;
@@ -370,15 +377,12 @@ do_register(struct filter *f)
 	for (sub = 0; sub < SUB_KNOWN; sub++) {
 		if (!(seen & (1 << sub)))
 			continue;
-		memcpy(buf + n, "register|report|", 16);
-		n += 16;
+		PUT("register|report|");
 		memcpy(buf + n, subsys_names[sub].p, subsys_names[sub].len);
 		n += subsys_names[sub].len;
-		memcpy(buf + n, "|*\n", 3);
-		n += 3;
+		PUT("|*\n");
 	}
-	memcpy(buf + n, "register|ready\n", 15);
-	n += 15;
+	PUT("register|ready\n");
 	f->register_cb(f->cb_arg, buf, n);
 }
 

@@ -169,8 +169,7 @@ mask_excerpt(const char *p, size_t len)
 				    p[i] == '.' || p[i] == '-';
 		}
 		if (!ok) {
-			memcpy(buf + n, "?", 1);
-			n++;
+			buf[n++] = '?';
 			break;
 		}
 		memcpy(buf + n, p, fl);
@@ -182,7 +181,7 @@ mask_excerpt(const char *p, size_t len)
 		buf[n++] = '|';
 		p = e + 1;
 	}
-	memcpy(buf + n, "...", 4);
+	memcpy(buf + n, "...", sizeof("..."));
 	return (buf);
 }
 

@@ -48,6 +48,7 @@ $(PROG): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(EVENT_LIBS)
 
 $(OBJS): include/filter-jsonlog.h include/compat.h
+src/render.o src/ecs.o src/mask.o src/jsonw.o: include/jsonw.h
 
 # ---- tests -------------------------------------------------------------
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "filter-jsonlog.h"
+#include "jsonw.h"
 
 static void	 ecs_endpoint(struct rctx *, const char *, size_t,
 		    const struct endpoint *, const struct estr *, uint32_t,

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "filter-jsonlog.h"
+#include "jsonw.h"
 
 /* "00" to "99", and "00" to "ff": two digits per step. */
 static const char digits2[] =

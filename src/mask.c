@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "filter-jsonlog.h"
+#include "jsonw.h"
 
 static int	 smtp_command(const char *, size_t);
 static int	 is_reply(const struct slice *, const char *);

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "filter-jsonlog.h"
+#include "jsonw.h"
 
 static void	 render_once(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);

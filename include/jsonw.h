@@ -39,6 +39,7 @@ static inline void w_raw(struct wbuf *, const char *, size_t)
 static inline void w_key_estr(struct wbuf *, int *, const char *, size_t,
 		    const struct estr *) __attribute__((__always_inline__));
 
+/* n bytes, or nothing and the overflow flag when they do not fit. */
 static inline void
 w_raw(struct wbuf *w, const char *s, size_t n)
 {
@@ -109,6 +110,7 @@ w_open(struct wbuf *w, const char *s, size_t n)
 	return (mark);
 }
 
+/* Close the object opened at mark, or take it back (no member). */
 static inline void
 w_close(struct wbuf *w, char *mark, int n)
 {
@@ -136,6 +138,7 @@ w_item(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen)
 	w_raw(w, open, olen);
 }
 
+/* An item that is a stored text, already escaped. */
 static inline void
 w_item_str(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
     const char *p, size_t len)
@@ -145,6 +148,7 @@ w_item_str(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
 	w_raw(w, "\"", 1);
 }
 
+/* An item that is an id in hex. */
 static inline void
 w_item_hex(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
     uint64_t v, int digits)
@@ -154,6 +158,7 @@ w_item_hex(struct wbuf *w, int *nm, int *ni, const char *open, size_t olen,
 	w_raw(w, "\"", 1);
 }
 
+/* The end of a list, when it was opened. */
 static inline void
 w_item_end(struct wbuf *w, int ni, const char *close, size_t clen)
 {

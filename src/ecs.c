@@ -34,14 +34,14 @@ static int	 has_domain(const struct estr *);
 /* The filter responses that say how the event ended. */
 static const struct {
 	struct slice	 word;
-	const char	*outcome;	/* a failure's reason is the word */
+	int		 failure;	/* its reason is the word */
 } responses[] = {
-	{ WORD("proceed"), "success" },
-	{ WORD("junk"), "success" },
-	{ WORD("rewrite"), "success" },
-	{ WORD("report"), "success" },
-	{ WORD("reject"), "failure" },
-	{ WORD("disconnect"), "failure" }
+	{ WORD("proceed"), 0 },
+	{ WORD("junk"), 0 },
+	{ WORD("rewrite"), 0 },
+	{ WORD("report"), 0 },
+	{ WORD("reject"), 1 },
+	{ WORD("disconnect"), 1 }
 };
 
 /* event.*: what happened, its ECS category and type, outcome, duration. */
@@ -181,8 +181,9 @@ ecs_outcome(const struct rctx *c, const char **outcome, const char **reason)
 		for (i = 0; i < sizeof(responses) / sizeof(responses[0]); i++)
 			if (v->len == responses[i].word.len &&
 			    memcmp(v->p, responses[i].word.p, v->len) == 0) {
-				*outcome = responses[i].outcome;
-				if (strcmp(*outcome, "failure") == 0)
+				*outcome = responses[i].failure ? "failure" :
+				    "success";
+				if (responses[i].failure)
 					*reason = responses[i].word.p;
 				break;
 			}

@@ -66,7 +66,7 @@ if [ ! -x "$FILTER" ]; then
 fi
 for c in node jq; do
 	if ! command -v $c >/dev/null 2>&1; then
-		t_fail "$c missing (sh mk/deps.sh check installs it)"
+		t_fail "$c missing (DEPS=install sh mk/deps.sh check installs it)"
 		t_done
 		exit 1
 	fi
@@ -440,7 +440,7 @@ if command -v rsyslogd >/dev/null 2>&1; then
 			t_check "after logrotate, the rotated file holds only the first records" \
 			    cmp -s "$want" "$W/jsonlog.json.1"
 		else
-			t_fail "logrotate stanza not checked: run as root with logrotate installed (sh mk/deps.sh check)"
+			t_fail "logrotate stanza not checked: run as root with logrotate installed (DEPS=install sh mk/deps.sh check)"
 		fi
 		kill "$RSYSLOGD"
 		wait "$RSYSLOGD" 2>/dev/null

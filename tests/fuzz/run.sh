@@ -56,7 +56,7 @@ die_setup() {
 # ---- toolchain ----------------------------------------------------------
 command -v "$CLANG" >/dev/null 2>&1 ||
     die_setup "clang not found: install clang and libclang-rt-14-dev" \
-    "(sh mk/deps.sh check does, as root)"
+    "(DEPS=install sh mk/deps.sh check does, as root)"
 mkdir -p "$bd" || die_setup "cannot create $bd"
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' \
     > "$bd/probe.c"

@@ -25,7 +25,7 @@ if [ ! -x "$BIN" ]; then
 	exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1; then
-	t_fail "python3 not found (sh mk/deps.sh check installs it)"
+	t_fail "python3 not found (DEPS=install sh mk/deps.sh check installs it)"
 	t_done
 	exit 1
 fi

@@ -28,12 +28,10 @@ ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
 
 # The core: no libevent, no descriptors; shared by the program, the unit
 # tests, the fuzzer and the bench.
-CORE_SRCS=	src/filter.c src/protocol.c src/session.c src/render.c \
-		src/escape.c src/stats.c src/log.c src/compat/strtonum.c \
-		src/compat/strlcpy.c
-CORE_OBJS=	src/filter.o src/protocol.o src/session.o src/render.o \
-		src/escape.o src/stats.o src/log.o src/compat/strtonum.o \
-		src/compat/strlcpy.o
+CORE_SRCS=	src/filter.c src/protocol.c src/table.c src/session.c \
+		src/mask.c src/render.c src/ecs.c src/jsonw.c src/escape.c \
+		src/stats.c src/log.c src/compat/strtonum.c src/compat/strlcpy.c
+CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
@@ -50,21 +48,19 @@ $(PROG): $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(EVENT_LIBS)
 
 $(OBJS): include/filter-jsonlog.h include/compat.h
+src/render.o src/ecs.o src/mask.o src/jsonw.o: include/jsonw.h
 
 # ---- tests -------------------------------------------------------------
 
-tests/unit/test_protocol: tests/unit/test_protocol.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_protocol.c $(CORE_OBJS)
-tests/unit/test_session: tests/unit/test_session.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_session.c $(CORE_OBJS)
-tests/unit/test_render: tests/unit/test_render.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_render.c \
+# Each test links the core (and the sink, which needs no libevent).
+$(UNIT_TESTS): tests/unit/check.h src/sink.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ $@.c src/sink.o \
 	    $(CORE_OBJS) $(JSONC_LIBS)
-tests/unit/test_escape: tests/unit/test_escape.c tests/unit/check.h $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/test_escape.c \
-	    $(CORE_OBJS) $(JSONC_LIBS)
-tests/unit/test_sink: tests/unit/test_sink.c tests/unit/check.h src/sink.o $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/unit/test_sink.c src/sink.o $(CORE_OBJS)
+tests/unit/test_protocol: tests/unit/test_protocol.c
+tests/unit/test_session: tests/unit/test_session.c
+tests/unit/test_render: tests/unit/test_render.c
+tests/unit/test_escape: tests/unit/test_escape.c
+tests/unit/test_sink: tests/unit/test_sink.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)
@@ -119,13 +115,15 @@ check-asan:
 regen: $(PROG)
 	@sh tests/golden/run.sh -regen
 
+# The packages the tests need: checked, installed only with DEPS=install.
+DEPS?=
 deps-check:
-	@sh mk/deps.sh check
+	@DEPS="$(DEPS)" sh mk/deps.sh check
 
 demo: deps-demo all
 	@sh tests/e2e/demo.sh
 deps-demo:
-	@sh mk/deps.sh demo
+	@DEPS=install sh mk/deps.sh demo
 
 bench: all tests/bench/gen
 	@sh tests/bench/run.sh

@@ -15,9 +15,10 @@
  */
 
 /*
- * filter-jsonlog: the types shared by its modules.  Data flows one way:
- * main -> filter (lines, handshake) -> protocol (one line -> struct report)
- * -> session (state) -> render (one JSON record) -> sink.
+ * filter-jsonlog: the types shared by its modules, one section per file.
+ * Data flows one way: main -> filter (lines, handshake) -> protocol (one
+ * line -> struct report) -> table and session (state) -> render, with
+ * jsonw and mask (one JSON record) -> sink.
  */
 
 #ifndef FILTER_JSONLOG_H
@@ -28,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define FJ_LINE_MAX		(64 * 1024)	/* longest line we keep */
 #define FJ_SIZE_DEFAULT		8000		/* record size cap */
@@ -40,7 +42,8 @@
 #define FJ_RCPT_TEXT		2		/* recipient addresses kept per tx:
 						   this many record caps of text */
 #define FJ_TIMEOUT_DEFAULT	300		/* smtp-session-timeout */
-#define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after */
+#define FJ_EXPIRE_FACTOR	4		/* idle sessions expire after
+						   this many session timeouts */
 #define FJ_CONF_TEXT_MAX	255		/* admd, smtpd-version */
 
 /* A piece of a line: not NUL-terminated. */
@@ -48,6 +51,14 @@ struct slice {
 	const char	*p;
 	size_t		 len;
 };
+
+/* A word of a vocabulary table, with its length counted by the compiler. */
+#define WORD(lit)	{ "" lit, sizeof(lit) - 1 }
+/* Is [p, p + len) the string literal lit, or does it start with it? */
+#define LIT_IS(p, len, lit)						\
+	((len) == sizeof(lit) - 1 && memcmp((p), "" lit, sizeof(lit) - 1) == 0)
+#define LIT_PREFIX(p, len, lit)						\
+	((len) >= sizeof(lit) - 1 && memcmp((p), "" lit, sizeof(lit) - 1) == 0)
 
 enum rpt_event {
 	RPT_LINK_CONNECT,
@@ -78,6 +89,7 @@ enum rpt_subsys {
 	SUB_SMTP_OUT,
 	SUB_OTHER
 };
+#define SUB_KNOWN	SUB_OTHER	/* the subsystems with a name */
 
 /* The parameters of all events, by meaning rather than position. */
 enum rpt_field {
@@ -114,7 +126,17 @@ enum rpt_result {
 	RES_PASS,
 	RES_FAIL,
 	RES_ERROR,
-	RES_OTHER
+	RES_OTHER,
+	RES__COUNT
+};
+
+/* The HELO, EHLO or LHLO of link-identify. */
+enum helo_method {
+	HELO_NONE,
+	HELO_HELO,
+	HELO_EHLO,
+	HELO_LHLO,
+	HELO__COUNT
 };
 
 /* One parsed report line; the slices point into the line. */
@@ -141,17 +163,19 @@ struct report {
 
 #define RPT_HAS(r, fld)	(((r)->present >> (fld)) & 1)
 
-/* protocol.c */
+/* protocol.c: one line -> struct report; the protocol's vocabularies. */
 int		 protocol_parse(const char *, size_t, struct report *,
 		    const char **);
 int		 protocol_event(const char *, size_t);
 const char	*protocol_event_name(int);
 int		 protocol_version(const char *, size_t, int *);
+int		 protocol_result(const char *, size_t);
+int		 protocol_subsys(const char *, size_t);
+int		 protocol_helo(const char *, size_t);
+extern const struct slice result_words[RES__COUNT];	/* "" for RES_NONE */
+extern const struct slice subsys_names[SUB_KNOWN];
+extern const struct slice helo_methods[HELO__COUNT];
 #define PROTO_VERSION_NEWEST	7		/* 0.7 */
-
-/* escape.c: JSON string escaping to printable ASCII. */
-size_t		 escape_json(char *, const char *, size_t);
-#define ESCAPE_MAX(n)	((n) * 6)		/* worst case output size */
 
 /* A stored text, already escaped for JSON (without quotes). */
 struct estr {
@@ -159,7 +183,19 @@ struct estr {
 	uint32_t	 len;
 };
 
-/* session.c */
+struct session;
+struct sessions;
+
+/* escape.c: JSON string escaping to printable ASCII; stored texts. */
+size_t		 escape_json(char *, const char *, size_t);
+#define ESCAPE_MAX(n)	((n) * 6)		/* worst case output size */
+int		 escape_store(struct estr *, const char *, size_t, size_t,
+		    struct session *);
+int		 estr_set(struct estr *, const char *, size_t, size_t);
+void		 estr_free(struct estr *);
+void		 estr_clear(struct estr *);
+
+/* session.c: the session and transaction state machine. */
 enum { FAM_NONE, FAM_IPV4, FAM_IPV6, FAM_UNIX, FAM_OTHER };
 
 struct endpoint {
@@ -225,11 +261,10 @@ struct session {
 	uint8_t		 subsys;
 	uint8_t		 connected;
 	uint8_t		 fcrdns;	/* RES_PASS, RES_FAIL, RES_ERROR */
-	uint8_t		 helo_method;	/* 0, 1 HELO, 2 EHLO, 3 LHLO */
+	uint8_t		 helo_method;	/* enum helo_method */
 	uint8_t		 auth_result;
 	uint8_t		 tls;
 	uint8_t		 auth_data;	/* next client line is AUTH data */
-	uint8_t		 ended;
 	uint32_t	 toolong;	/* TL_* */
 	uint64_t	 seq;
 	int64_t		 start_us;
@@ -256,6 +291,14 @@ struct session {
 	uint32_t	 acap;
 };
 
+void		 session_apply(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_done(struct sessions *, struct session *,
+		    const struct report *);
+void		 session_free(struct session *);
+const struct estr *endpoint_addr(const struct endpoint *);
+
+/* table.c: the session table (lookup, prefetch, LRU, expiry, eviction). */
 TAILQ_HEAD(session_lru, session);
 
 #define AUTHWAIT_MAX	64
@@ -292,22 +335,10 @@ void		 session_prefetch(struct sessions *, const struct session_key *);
 void		 sessions_init(struct sessions *, size_t, int64_t, size_t);
 void		 sessions_free(struct sessions *);
 struct session	*session_get(struct sessions *, int, uint64_t, int64_t);
-void		 session_apply(struct sessions *, struct session *,
-		    const struct report *);
-void		 session_done(struct sessions *, struct session *,
-		    const struct report *);
 void		 session_expire(struct sessions *);
-const struct estr *endpoint_addr(const struct endpoint *);
-int		 estr_set(struct estr *, const char *, size_t, size_t);
-void		 estr_free(struct estr *);
+void		 session_remove(struct sessions *, struct session *);
 
-/* render.c */
-struct render_conf {
-	struct estr	 version;	/* config|smtpd-version */
-	struct estr	 hostname;	/* config|admd */
-	size_t		 cap;		/* record size cap */
-};
-
+/* jsonw.c: the JSON writer (its inline helpers: jsonw.h). */
 /* A record being written: [b, p) is done, end is the cap. */
 struct wbuf {
 	char		*b;
@@ -316,14 +347,92 @@ struct wbuf {
 	int		 over;
 };
 
+size_t		 render_time(char *, int64_t);
+
+/* mask.c: the whole credential policy. */
+#define MASK		"********"
+void		 mask_line(struct wbuf *, const struct report *,
+		    const struct session *, const struct slice *);
+void		 mask_reply(struct session *, const struct report *);
+void		 mask_answered(struct session *);
+void		 mask_evicted(struct sessions *, const struct session *);
+int		 mask_returning(struct sessions *, int, uint64_t);
+const char	*mask_excerpt(const char *, size_t);
+
+/* render.c: struct report + struct session -> one JSON record; opensmtpd.* */
+struct render_conf {
+	struct estr	 version;	/* config|smtpd-version */
+	struct estr	 hostname;	/* config|admd */
+	size_t		 cap;		/* record size cap */
+};
+
 size_t		 render_record(const struct render_conf *,
 		    const struct session *, const struct report *, char *,
 		    size_t, int *);
-size_t		 render_time(char *, int64_t);
+
+#define ECS_VERSION	"8.11.0"
+
+/* What the size cap may drop, bulkiest first (one bit each). */
+enum {
+	D_PROTO = 1 << 0,	/* opensmtpd.protocol.line */
+	D_PARAMS = 1 << 1,	/* opensmtpd.params */
+	D_FILTER = 1 << 2,	/* opensmtpd.filter texts */
+	D_RCPT = 1 << 3,	/* opensmtpd.tx.rcpt */
+	D_EVP = 1 << 4,		/* opensmtpd.tx.envelope_ids */
+	D_RELATED = 1 << 5,	/* related */
+	D_TO = 1 << 6,		/* email.to.address */
+	D_REJ = 1 << 7,		/* opensmtpd.tx.rcpt_rejected */
+	D_LIST = 1 << 8,	/* the truncated_fields list itself */
+	D_TEXT = 1 << 9,	/* every other free text of the session */
+	D_ALL = 1 << 10,	/* all but the "always" fields */
+	D__LEVELS = 11
+};
+
+#define NOTE_MAX	32
+
+/* A record being rendered, at one truncation level (drop). */
+struct rctx {
+	struct wbuf		 w;
+	const struct render_conf *conf;
+	const struct session	*s;
+	const struct report	*r;
+	const struct tx		*tx;
+	unsigned int		 drop;
+	const char		*note[NOTE_MAX];
+	int			 nnote;
+};
+
+int		 render_keep(struct rctx *, unsigned int, const char *);
+void		 render_toolong(struct rctx *, uint32_t, const char *);
+
+/* The writer's helpers on the record of c. */
+#define W(c, lit)	W_LIT(&(c)->w, lit)
+/* The same after a comma unless it is the first member (counter n). */
+#define WC(c, n, lit)	do {						\
+		w_member(&(c)->w, &(n));				\
+		W(c, lit);						\
+	} while (0)
+#define KEY(c, n, k, e)	w_key_estr(&(c)->w, (n), (k), sizeof(k) - 1, (e))
+/* "key":"text" for a field of the line, escaped now; empty: nothing. */
+#define KEY_SLICE(c, n, k, sl)	do {					\
+		if ((sl)->len > 0) {					\
+			WC(c, n, "\"" k "\":\"");			\
+			w_slice(&(c)->w, (sl)->p, (sl)->len);		\
+			W(c, "\"");					\
+		}							\
+	} while (0)
+
+/* ecs.c: the ECS field sets of a record. */
+void		 ecs_event(struct rctx *);
+void		 ecs_observer(struct rctx *);
+void		 ecs_endpoints(struct rctx *);
+void		 ecs_network(struct rctx *);
+void		 ecs_tls_user(struct rctx *);
+void		 ecs_email(struct rctx *);
+void		 ecs_related(struct rctx *);
 
 /* stats.c */
 struct stats {
-	uint64_t	 lines;
 	uint64_t	 events;
 	uint64_t	 records;
 	uint64_t	 malformed;
@@ -357,8 +466,8 @@ struct filter {
 	struct render_conf rconf;
 	uint32_t	 evmask;	/* events that produce records */
 	int		 state;		/* FS_*: events seen or config|ready */
-	int		 configured;	/* config|ready seen: config lines end */
-	int		 registering;	/* may write register lines */
+	int		 configured;	/* config|ready seen: config lines end,
+					   register lines written */
 	int		 registered_nb;	/* main: fd 0 made non-blocking */
 	int		 subsys_seen;	/* bit per SUB_* announced */
 	int64_t		 timeout;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Make sure the Debian packages a target needs are installed.
-# As root, install what is missing with apt-get; otherwise name the
-# exact command and fail.  Usage: mk/deps.sh build|check|demo|bench
+# Name the exact command that installs what is missing, and fail; only
+# when asked (DEPS=install in the environment, as root: CI, make demo,
+# make check DEPS=install) install it with apt-get.
+# Usage: [DEPS=install] mk/deps.sh build|check|demo|bench
 set -u
 
 profile=${1:-build}
@@ -38,10 +40,12 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 
-if [ "$(id -u)" != 0 ]; then
+if [ "${DEPS:-}" != install ] || [ "$(id -u)" != 0 ]; then
 	echo "filter-jsonlog: missing Debian packages:$missing" >&2
 	echo "install them with:" >&2
 	echo "    sudo apt-get install -y --no-install-recommends$missing" >&2
+	[ "$profile" = check ] &&
+	    echo "(or, as root: make check DEPS=install)" >&2
 	exit 1
 fi
 

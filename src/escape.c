@@ -19,11 +19,17 @@
  * becomes an escape, valid UTF-8 becomes \uXXXX (surrogate pairs above
  * U+FFFF) and every byte that does not start a valid sequence becomes
  * \ufffd, so no syslog daemon on the way has anything left to rewrite.
+ * The texts a session keeps are escaped once, when they are stored, into
+ * an arena of the session's own.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "filter-jsonlog.h"
+
+#define TEXTS_MAX	12		/* texts of a session, recipients aside */
+#define ARENA_MIN	192		/* bytes */
 
 /* 0: copy as is; 1: escape; 2: start of a multi-byte sequence. */
 static const unsigned char cls[256] = {
@@ -49,6 +55,10 @@ static const char hex[] = "0123456789abcdef";
 
 static size_t	 put_u(char *, unsigned int);
 static int	 utf8_decode(const unsigned char *, size_t, unsigned int *);
+static void	 arena_put(struct session *, struct estr *, const char *,
+		    size_t);
+static char	*arena_move(struct estr *, char *);
+static int	 session_texts(struct session *, struct estr **);
 
 /*
  * Escape n bytes of s into out, which has room for ESCAPE_MAX(n) bytes;
@@ -154,4 +164,127 @@ utf8_decode(const unsigned char *p, size_t n, unsigned int *cp)
 		return (0);
 	*cp = c;
 	return (len);
+}
+
+/*
+ * Escape n bytes; longer than max: -1.  Into a new allocation (e), or
+ * into the arena of session s.
+ */
+int
+escape_store(struct estr *e, const char *src, size_t n, size_t max,
+    struct session *s)
+{
+	char	 stack[2048], *tmp = stack;
+	size_t	 len;
+	int	 rv = -1;
+
+	if (n > max)
+		return (-1);	/* escaping never shortens */
+	if (ESCAPE_MAX(n) > sizeof(stack))
+		tmp = xmalloc(ESCAPE_MAX(n));
+	len = escape_json(tmp, src, n);
+	if (len <= max) {
+		if (s != NULL)
+			arena_put(s, e, tmp, len);
+		else {
+			e->p = xmalloc(len + 1);
+			memcpy(e->p, tmp, len);
+			e->p[len] = '\0';
+			e->len = len;
+		}
+		rv = 0;
+	}
+	if (tmp != stack)
+		free(tmp);
+	return (rv);
+}
+
+/* Keep an escaped copy of n bytes, or nothing when longer than max. */
+int
+estr_set(struct estr *e, const char *s, size_t n, size_t max)
+{
+	estr_free(e);
+	return (escape_store(e, s, n, max, NULL));
+}
+
+/* Free a text of its own (not one in an arena). */
+void
+estr_free(struct estr *e)
+{
+	free(e->p);
+	e->p = NULL;
+	e->len = 0;
+}
+
+/* Forget a session text (its bytes stay as garbage until the arena grows). */
+void
+estr_clear(struct estr *e)
+{
+	e->p = NULL;
+	e->len = 0;
+}
+
+/*
+ * The texts of a session live in one allocation of its own, so that
+ * rendering a record touches a few cache lines rather than a dozen
+ * scattered blocks.  A replaced text leaves garbage behind; growing the
+ * arena copies only the live texts, which compacts it.
+ */
+static void
+arena_put(struct session *s, struct estr *e, const char *src, size_t len)
+{
+	struct estr	*t[TEXTS_MAX];
+	struct tx	*tx = &s->tx;
+	char		*old = s->arena, *p;
+	size_t		 live, cap;
+	uint32_t	 i, n;
+
+	if (len > s->acap - s->alen) {
+		n = session_texts(s, t);
+		for (live = len, i = 0; i < n; i++)
+			live += t[i]->len;
+		for (i = 0; i < tx->nrcpt; i++)
+			live += tx->rcpt[i].addr.len;
+		cap = live * 2 < ARENA_MIN ? ARENA_MIN : live * 2;
+		p = s->arena = xmalloc(cap);
+		for (i = 0; i < n; i++)
+			p = arena_move(t[i], p);
+		for (i = 0; i < tx->nrcpt; i++)
+			if (tx->rcpt[i].addr.p != NULL)
+				p = arena_move(&tx->rcpt[i].addr, p);
+		s->alen = p - s->arena;
+		s->acap = cap;
+		free(old);
+	}
+	e->p = s->arena + s->alen;
+	e->len = len;
+	memcpy(e->p, src, len);
+	s->alen += len;
+}
+
+/* Copy a text to p in the new arena; where the next one goes. */
+static char *
+arena_move(struct estr *e, char *p)
+{
+	memcpy(p, e->p, e->len);
+	e->p = p;
+	return (p + e->len);
+}
+
+/* Every text of the session that is set (the recipients' aside). */
+static int
+session_texts(struct session *s, struct estr **t)
+{
+	struct estr	*all[] = {
+		&s->src.addr, &s->src.ip, &s->dst.addr, &s->dst.ip, &s->rdns,
+		&s->greeting, &s->helo, &s->tls_raw, &s->tls_version,
+		&s->tls_cipher, &s->user, &s->tx.from
+	};
+	size_t		 i;
+	int		 n = 0;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->p != NULL)
+			t[n++] = all[i];
+	return (n);
 }

@@ -21,7 +21,6 @@
  * the bench all drive it the same way.
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -37,6 +36,13 @@
 #define RING		(PREFETCH_AHEAD + 1)
 
 enum { LK_NUL, LK_REPORT, LK_CONFIG, LK_OTHER };
+
+/* Append a string literal to buf at n (do_register). */
+#define PUT(lit)	do {						\
+		memcpy(buf + n, "" lit, sizeof(lit) - 1);		\
+		n += sizeof(lit) - 1;					\
+	} while (0)
+
 
 /* A line read ahead: parsed, its session being fetched. */
 struct pending {
@@ -62,9 +68,7 @@ static void	 batch_ahead(struct filter *, struct pending *,
 static void	 batch_run(struct filter *, struct batch *);
 static void	 config_line(struct filter *, const char *, size_t);
 static void	 do_register(struct filter *);
-static const char *line_excerpt(const char *, size_t);
 static void	 report_line(struct filter *, const struct report *);
-static int	 has_prefix(const char *, size_t, const char *);
 static int64_t	 mono_now(void);
 
 /* cap: record size cap; nsess: session cap; evmask: events recorded. */
@@ -81,7 +85,6 @@ filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
 	f->reccap = cap + 1;
 	f->rec = xmalloc(f->reccap);
 	f->state = FS_HANDSHAKE;
-	f->registering = 1;
 	f->clock = mono_now;
 }
 
@@ -235,64 +238,19 @@ line_prepare(struct pending *pd, const char *line, size_t len)
 	pd->key.nbucket = 0;
 	if (memchr(line, '\0', len) != NULL)
 		pd->kind = LK_NUL;
-	else if (has_prefix(line, len, "report|")) {
+	else if (LIT_PREFIX(line, len, "report|")) {
 		pd->kind = LK_REPORT;
 		pd->rc = protocol_parse(line, len, &pd->r, &pd->errstr);
-	} else if (has_prefix(line, len, "config|"))
+	} else if (LIT_PREFIX(line, len, "config|"))
 		pd->kind = LK_CONFIG;
 	else
 		pd->kind = LK_OTHER;
-}
-
-/*
- * The head of a bad line for a diagnostic (smtpd copies it into its log).
- * Its parameters may hold AUTH data, and a field left out shifts them to
- * the left: so only the first six fields, each only while it looks like
- * what belongs there (words of [a-z0-9.-], then an id of hex digits).
- */
-static const char *
-line_excerpt(const char *p, size_t len)
-{
-	static char	 buf[6 * 33 + 8];
-	const char	*end = p + len, *e;
-	size_t		 n = 0, fl, i;
-	int		 field, ok;
-
-	for (field = 0; field < 6 && p <= end; field++) {
-		e = memchr(p, '|', end - p);
-		fl = (e != NULL ? e : end) - p;
-		ok = fl <= (field == 5 ? 16 : 32);
-		for (i = 0; ok && i < fl; i++) {
-			if (field == 5)
-				ok = isxdigit((unsigned char)p[i]) != 0;
-			else
-				ok = (p[i] >= 'a' && p[i] <= 'z') ||
-				    (p[i] >= '0' && p[i] <= '9') ||
-				    p[i] == '.' || p[i] == '-';
-		}
-		if (!ok) {
-			memcpy(buf + n, "?", 1);
-			n++;
-			break;
-		}
-		memcpy(buf + n, p, fl);
-		n += fl;
-		if (e == NULL) {
-			buf[n] = '\0';
-			return (buf);		/* the whole line */
-		}
-		buf[n++] = '|';
-		p = e + 1;
-	}
-	memcpy(buf + n, "...", 4);
-	return (buf);
 }
 
 /* Act on a prepared line, in stream order. */
 static void
 line_process(struct filter *f, const struct pending *pd)
 {
-	stats.lines++;
 	switch (pd->kind) {
 	case LK_NUL:
 		stats.malformed++;
@@ -309,7 +267,7 @@ line_process(struct filter *f, const struct pending *pd)
 		if (pd->rc == -1) {
 			stats.malformed++;
 			log_warnx("%s: %s", pd->errstr,
-			    line_excerpt(pd->line, pd->len));
+			    mask_excerpt(pd->line, pd->len));
 		} else
 			report_line(f, &pd->r);
 		break;
@@ -342,8 +300,7 @@ filter_events(const char *list, uint32_t *mask, const char **errstr)
 		comma = strchr(p, ',');
 		len = comma ? (size_t)(comma - p) : strlen(p);
 		ev = protocol_event(p, len);
-		if (ev == RPT_UNKNOWN && !(len == 7 &&
-		    strncmp(p, "unknown", 7) == 0)) {
+		if (ev == RPT_UNKNOWN && !LIT_IS(p, len, "unknown")) {
 			*errstr = "unknown event name";
 			return (-1);
 		}
@@ -370,25 +327,24 @@ config_line(struct filter *f, const char *p, size_t len)
 	const char	*errstr;
 	long long	 t;
 
-	if (klen == 5 && memcmp(p, "ready", 5) == 0) {
+	int		 sub;
+
+	if (LIT_IS(p, klen, "ready")) {
+		/* config lines are read only until now: this is once */
 		f->state = FS_RUNNING;
 		f->configured = 1;
-		if (f->registering)
-			do_register(f);
-		f->registering = 0;
-	} else if (klen == 13 && memcmp(p, "smtpd-version", 13) == 0) {
+		do_register(f);
+	} else if (LIT_IS(p, klen, "smtpd-version")) {
 		(void)estr_set(&f->rconf.version, v, vlen, FJ_CONF_TEXT_MAX);
-	} else if (klen == 4 && memcmp(p, "admd", 4) == 0) {
+	} else if (LIT_IS(p, klen, "admd")) {
 		(void)estr_set(&f->rconf.hostname, v, vlen, FJ_CONF_TEXT_MAX);
-	} else if (klen == 9 && memcmp(p, "subsystem", 9) == 0) {
-		if (vlen == 7 && memcmp(v, "smtp-in", 7) == 0)
-			f->subsys_seen |= 1 << SUB_SMTP_IN;
-		else if (vlen == 8 && memcmp(v, "smtp-out", 8) == 0)
-			f->subsys_seen |= 1 << SUB_SMTP_OUT;
+	} else if (LIT_IS(p, klen, "subsystem")) {
+		if ((sub = protocol_subsys(v, vlen)) != SUB_OTHER)
+			f->subsys_seen |= 1 << sub;
 		else
 			log_warnx("unknown subsystem %.*s not registered",
 			    (int)(vlen > 64 ? 64 : vlen), v);
-	} else if (klen == 20 && memcmp(p, "smtp-session-timeout", 20) == 0) {
+	} else if (LIT_IS(p, klen, "smtp-session-timeout")) {
 		if (vlen > 0 && vlen < sizeof(num)) {
 			memcpy(num, v, vlen);
 			num[vlen] = '\0';
@@ -412,19 +368,21 @@ do_register(struct filter *f)
 {
 	char	 buf[128];
 	size_t	 n = 0;
+	int	 sub, seen = f->subsys_seen;
 
 	if (f->register_cb == NULL)
 		return;
-	if (f->subsys_seen == 0 || f->subsys_seen & (1 << SUB_SMTP_IN)) {
-		memcpy(buf + n, "register|report|smtp-in|*\n", 26);
-		n += 26;
+	if (seen == 0)
+		seen = 1 << SUB_SMTP_IN;
+	for (sub = 0; sub < SUB_KNOWN; sub++) {
+		if (!(seen & (1 << sub)))
+			continue;
+		PUT("register|report|");
+		memcpy(buf + n, subsys_names[sub].p, subsys_names[sub].len);
+		n += subsys_names[sub].len;
+		PUT("|*\n");
 	}
-	if (f->subsys_seen & (1 << SUB_SMTP_OUT)) {
-		memcpy(buf + n, "register|report|smtp-out|*\n", 27);
-		n += 27;
-	}
-	memcpy(buf + n, "register|ready\n", 15);
-	n += 15;
+	PUT("register|ready\n");
 	f->register_cb(f->cb_arg, buf, n);
 }
 
@@ -453,14 +411,6 @@ report_line(struct filter *f, const struct report *r)
 	}
 	session_done(&f->sessions, s, r);
 	session_expire(&f->sessions);
-}
-
-static int
-has_prefix(const char *line, size_t len, const char *prefix)
-{
-	size_t	 n = strlen(prefix);
-
-	return (len >= n && memcmp(line, prefix, n) == 0);
 }
 
 /* Microseconds of a clock that does not jump with the wall clock. */

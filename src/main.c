@@ -47,7 +47,12 @@ static struct event	 ev_in, ev_out, ev_retry;
 static struct event	 ev_term, ev_int, ev_hup, ev_usr1;
 static int		 out_armed;
 
+struct options;
+
 static __dead void usage(void);
+static void	 options_parse(struct options *, int, char *[]);
+static void	 output_init(struct options *);
+static void	 events_init(void);
 static void	 on_input(int, short, void *);
 static void	 on_output(int, short, void *);
 static void	 on_signal(int, short, void *);
@@ -62,47 +67,87 @@ static void	 input_init(void);
 static __dead void read_blocking(void);
 static const char *event_names(void);
 
+/* What the command line asked for. */
+struct options {
+	const char	*out;		/* -o: a file, "-", or NULL: syslog */
+	const char	*tag;
+	const char	*sock;
+	uint32_t	 evmask;
+	size_t		 cap;
+	size_t		 nsess;
+	int		 facility;
+};
+
 int
 main(int argc, char *argv[])
 {
-	const char	*out = NULL, *tag = "filter-jsonlog";
-	const char	*sock = "/dev/log", *errstr;
-	uint32_t	 evmask = ~0U;
-	size_t		 cap = FJ_SIZE_DEFAULT, nsess = FJ_SESSIONS_DEFAULT, max;
-	struct stat	 st0, st1;
-	int		 ch, facility = 2;	/* mail */
+	struct options	 o;
 
 	fds_init();
+	options_parse(&o, argc, argv);
+	log_init("filter-jsonlog", 0);
+	signal(SIGPIPE, SIG_IGN);
+	output_init(&o);
+	sandbox_init(o.out, o.out == NULL);
+
+	filter_init(&filter, o.cap, o.nsess, o.evmask);
+	filter.record_cb = on_record;
+	/* with -o -, stdout carries records: it is not smtpd */
+	if (o.out == NULL || strcmp(o.out, "-") != 0)
+		filter.register_cb = on_register;
+
+	input_init();
+	events_init();
+	event_dispatch();
+	finish();
+}
+
+/* getopt: every option checked here, before anything is opened. */
+static void
+options_parse(struct options *o, int argc, char *argv[])
+{
+	const char	*errstr;
+	struct stat	 st0, st1;
+	int		 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->tag = "filter-jsonlog";
+	o->sock = "/dev/log";
+	o->evmask = ~0U;
+	o->cap = FJ_SIZE_DEFAULT;
+	o->nsess = FJ_SESSIONS_DEFAULT;
+	o->facility = 2;	/* mail */
 	while ((ch = getopt(argc, argv, "Ve:f:n:o:S:s:t:")) != -1) {
 		switch (ch) {
 		case 'V':
 			printf("filter-jsonlog %s\n", FJ_VERSION);
-			return (0);
+			exit(0);
 		case 'e':
-			if (filter_events(optarg, &evmask, &errstr) == -1)
+			if (filter_events(optarg, &o->evmask, &errstr) == -1)
 				errx(1, "-e %s: %s; the events are %s",
 				    optarg, errstr, event_names());
 			break;
 		case 'f':
-			if ((facility = sink_facility(optarg)) == -1)
+			if ((o->facility = sink_facility(optarg)) == -1)
 				errx(1, "-f %s: unknown syslog facility",
 				    optarg);
 			break;
 		case 'n':
-			nsess = strtonum(optarg, 1, FJ_SESSIONS_MAX, &errstr);
+			o->nsess = strtonum(optarg, 1, FJ_SESSIONS_MAX,
+			    &errstr);
 			if (errstr != NULL)
 				errx(1, "-n %s: session cap is %s "
 				    "(1 to %d sessions)", optarg, errstr,
 				    FJ_SESSIONS_MAX);
 			break;
 		case 'o':
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 'S':
-			sock = optarg;
+			o->sock = optarg;
 			break;
 		case 's':
-			cap = strtonum(optarg, FJ_SIZE_MIN, FJ_SIZE_MAX,
+			o->cap = strtonum(optarg, FJ_SIZE_MIN, FJ_SIZE_MAX,
 			    &errstr);
 			if (errstr != NULL)
 				errx(1, "-s %s: record size cap is %s "
@@ -112,7 +157,7 @@ main(int argc, char *argv[])
 		case 't':
 			if (*optarg == '\0' || strlen(optarg) > 64)
 				errx(1, "-t: the tag takes 1 to 64 bytes");
-			tag = optarg;
+			o->tag = optarg;
 			break;
 		default:
 			usage();
@@ -123,36 +168,38 @@ main(int argc, char *argv[])
 		usage();
 
 	/* stdin and stdout are one socket under smtpd: never write there */
-	if (out != NULL && strcmp(out, "-") == 0 &&
+	if (o->out != NULL && strcmp(o->out, "-") == 0 &&
 	    fstat(STDIN_FILENO, &st0) == 0 && fstat(STDOUT_FILENO, &st1) == 0 &&
 	    S_ISSOCK(st1.st_mode) && st0.st_dev == st1.st_dev &&
 	    st0.st_ino == st1.st_ino)
 		errx(1, "-o -: stdout is smtpd's socket; name a file");
+}
 
-	log_init("filter-jsonlog", 0);
-	signal(SIGPIPE, SIG_IGN);
-	if (out != NULL) {
-		if ((sink = sink_file(out)) == NULL)
-			err(1, "%s", out);
-	} else {
-		/* a record larger than a datagram could never be sent */
-		if ((max = sink_syslog_max(cap)) < cap) {
-			log_warnx("-s %zu: syslog datagrams here carry at most "
-			    "%zu bytes of record: records capped at %zu",
-			    cap, max, max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max);
-			cap = max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max;
-		}
-		sink = sink_syslog(sock, facility, tag, cap);
+/* The file of -o, or syslog; the record cap shrinks to fit a datagram. */
+static void
+output_init(struct options *o)
+{
+	size_t	 max;
+
+	if (o->out != NULL) {
+		if ((sink = sink_file(o->out)) == NULL)
+			err(1, "%s", o->out);
+		return;
 	}
-	sandbox_init(out, out == NULL);
+	/* a record larger than a datagram could never be sent */
+	if ((max = sink_syslog_max(o->cap)) < o->cap) {
+		log_warnx("-s %zu: syslog datagrams here carry at most "
+		    "%zu bytes of record: records capped at %zu",
+		    o->cap, max, max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max);
+		o->cap = max < FJ_SIZE_MIN ? FJ_SIZE_MIN : max;
+	}
+	sink = sink_syslog(o->sock, o->facility, o->tag, o->cap);
+}
 
-	filter_init(&filter, cap, nsess, evmask);
-	filter.record_cb = on_record;
-	/* with -o -, stdout carries records: it is not smtpd */
-	if (out == NULL || strcmp(out, "-") != 0)
-		filter.register_cb = on_register;
-
-	input_init();
+/* stdin, the sink's retry timer and the signals, on libevent. */
+static void
+events_init(void)
+{
 	event_init();
 	event_set(&ev_in, STDIN_FILENO, EV_READ | EV_PERSIST, on_input, NULL);
 	if (event_add(&ev_in, NULL) == -1) {
@@ -174,9 +221,6 @@ main(int argc, char *argv[])
 	} else
 		signal(SIGINT, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
-
-	event_dispatch();
-	finish();
 }
 
 static __dead void

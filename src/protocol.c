@@ -84,13 +84,20 @@ static const char *const event_names[RPT__COUNT] = {
 	"filter-response", "timeout", "unknown"
 };
 
-static const struct {
-	const char	*word;
-	int		 result;
-} results[] = {
-	{ "ok", RES_OK }, { "permfail", RES_PERMFAIL },
-	{ "tempfail", RES_TEMPFAIL }, { "pass", RES_PASS },
-	{ "fail", RES_FAIL }, { "error", RES_ERROR }
+/* Result words in enum rpt_result order ("other" is never parsed). */
+const struct slice result_words[RES__COUNT] = {
+	WORD(""), WORD("ok"), WORD("permfail"), WORD("tempfail"),
+	WORD("pass"), WORD("fail"), WORD("error"), WORD("other")
+};
+
+/* Subsystem names in enum rpt_subsys order. */
+const struct slice subsys_names[SUB_KNOWN] = {
+	WORD("smtp-in"), WORD("smtp-out")
+};
+
+/* link-identify's methods in enum helo_method order. */
+const struct slice helo_methods[HELO__COUNT] = {
+	WORD(""), WORD("HELO"), WORD("EHLO"), WORD("LHLO")
 };
 
 static int	 next_field(const char **, const char *, struct slice *);
@@ -101,7 +108,8 @@ static const struct layout *layout_find(int, int);
 static int	 split_params(const struct layout *, struct report *,
 		    const char **);
 static int	 check_fields(struct report *, const char **);
-static int	 result_word(const struct slice *);
+static int	 word_find(const struct slice *, int, int, const char *,
+		    size_t);
 static const char *last_bar(const char *, const char *);
 
 /* Parse one line (without its newline); 0, or -1 with errstr set. */
@@ -116,7 +124,7 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	uint64_t		 u;
 
 	memset(r, 0, sizeof(*r));
-	if (len < 7 || memcmp(line, "report|", 7) != 0) {
+	if (!LIT_PREFIX(line, len, "report|")) {
 		*errstr = "not a report line";
 		return (-1);
 	}
@@ -134,15 +142,8 @@ protocol_parse(const char *line, size_t len, struct report *r,
 		*errstr = "bad subsystem";
 		return (-1);
 	}
-	if (r->subsys_name.len == 7 && memcmp(r->subsys_name.p, "smtp-in",
-	    7) == 0)
-		r->subsys = SUB_SMTP_IN;
-	else if (r->subsys_name.len == 8 && memcmp(r->subsys_name.p,
-	    "smtp-out", 8) == 0)
-		r->subsys = SUB_SMTP_OUT;
-	else if (is_name(&r->subsys_name, 32))
-		r->subsys = SUB_OTHER;
-	else {
+	r->subsys = protocol_subsys(r->subsys_name.p, r->subsys_name.len);
+	if (r->subsys == SUB_OTHER && !is_name(&r->subsys_name, 32)) {
 		*errstr = "bad subsystem";
 		return (-1);
 	}
@@ -427,20 +428,45 @@ check_fields(struct report *r, const char **errstr)
 		r->size = v;
 	}
 	if (RPT_HAS(r, F_RESULT))
-		r->result = result_word(&r->f[F_RESULT]);
+		r->result = protocol_result(r->f[F_RESULT].p,
+		    r->f[F_RESULT].len);
 	return (0);
 }
 
-static int
-result_word(const struct slice *s)
+/* A result word: RES_OK to RES_ERROR, or RES_OTHER. */
+int
+protocol_result(const char *p, size_t len)
 {
-	size_t	 i;
+	return (word_find(result_words, RES_OK, RES_ERROR + 1, p, len));
+}
 
-	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++)
-		if (strncmp(results[i].word, s->p, s->len) == 0 &&
-		    results[i].word[s->len] == '\0')
-			return (results[i].result);
-	return (RES_OTHER);
+/* A subsystem name: SUB_SMTP_IN, SUB_SMTP_OUT, or SUB_OTHER. */
+int
+protocol_subsys(const char *p, size_t len)
+{
+	return (word_find(subsys_names, 0, SUB_KNOWN, p, len));
+}
+
+/* HELO, EHLO, LHLO, or HELO_NONE. */
+int
+protocol_helo(const char *p, size_t len)
+{
+	int	 m = word_find(helo_methods, HELO_HELO, HELO__COUNT, p, len);
+
+	return (m == HELO__COUNT ? HELO_NONE : m);
+}
+
+/* The index in [from, to) of the word that is [p, p + len); else to. */
+static int
+word_find(const struct slice *words, int from, int to, const char *p,
+    size_t len)
+{
+	int	 i;
+
+	for (i = from; i < to; i++)
+		if (words[i].len == len && memcmp(words[i].p, p, len) == 0)
+			return (i);
+	return (to);
 }
 
 /* The last '|' in [p, end), or NULL. */

@@ -194,7 +194,6 @@ sink_flush(struct sink *k)
 	return (syslog_flush(k));
 }
 
-/* The descriptor to poll for writing, or -1. */
 /* How long to wait before the next try after SINK_RETRY. */
 int
 sink_retry_ms(struct sink *k)
@@ -202,12 +201,14 @@ sink_retry_ms(struct sink *k)
 	return (k->retry_ms > 0 ? k->retry_ms : SINK_RETRY_MS);
 }
 
+/* The descriptor to poll for writing, or -1. */
 int
 sink_fd(struct sink *k)
 {
 	return (k->fd);
 }
 
+/* Bytes waiting for the sink. */
 size_t
 sink_pending(struct sink *k)
 {

@@ -27,4 +27,11 @@ if [ -s "$top/tests/out/notrun" ]; then
 	done < "$top/tests/out/notrun"
 fi
 echo "check: $pass passed, $fail failed"
+if [ "$fail" != 0 ] && [ -s "$top/tests/out/rerun" ]; then
+	echo "rerun one failure on its own (make first):"
+	sort -u "$top/tests/out/rerun" | head -n 20 | sed 's/^/    /'
+elif [ "$fail" != 0 ]; then
+	echo "rerun one suite: make check-unit (-golden, -e2e, -examples," \
+	    "-elastic, -robust, -asan, -fuzz); each runner takes test names"
+fi
 [ "$fail" = 0 ]

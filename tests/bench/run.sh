@@ -23,7 +23,7 @@ cd "$top" || exit 1
 
 # jq python3 rsyslog (installed as root, else named); without rsyslog
 # the syslog part is skipped, without python3 nothing runs.
-sh mk/deps.sh bench || echo "bench: going on without them" >&2
+DEPS=install sh mk/deps.sh bench || echo "bench: going on without them" >&2
 
 filter=${FILTER:-$top/filter-jsonlog}
 for f in "$filter" tests/bench/gen; do
@@ -33,7 +33,7 @@ for f in "$filter" tests/bench/gen; do
 	fi
 done
 if ! command -v python3 >/dev/null 2>&1; then
-	echo "bench: python3 missing: sh mk/deps.sh bench" >&2
+	echo "bench: python3 missing: DEPS=install sh mk/deps.sh bench" >&2
 	exit 1
 fi
 

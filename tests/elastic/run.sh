@@ -30,6 +30,8 @@
 set -u
 T_SUITE=elastic
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "needs Java, Maven Central's Elasticsearch and Debian's" \
+    "rsyslog-elasticsearch"
 cd "$T_TOP" || exit 1
 
 HERE=tests/elastic
@@ -71,7 +73,7 @@ trap 'exit 1' INT TERM HUP PIPE
 
 for c in curl python3 jq; do
 	if ! command -v $c >/dev/null 2>&1; then
-		t_fail "$c missing (sh mk/deps.sh check installs it)"
+		t_fail "$c missing (DEPS=install sh mk/deps.sh check installs it)"
 		finish
 		exit 1
 	fi

@@ -21,12 +21,26 @@
 #     the KQL subset and its translation; tests/elastic/test_panels.py:
 #     answers from the records and the comparison rules); no engine needed.
 #
+# Usage: sh tests/examples/run.sh [PART...]   PART: validation jq load
+#   syslog elastic (default: all; the records of part 1 are always made)
 # Environment: T_VERBOSE=1 lists passing checks; EXAMPLES_REGEN=1 rewrites
 # the expected jq outputs (then review the diff).
 set -u
 T_SUITE=examples
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "needs node and npm's @elastic/ecs, Debian's rsyslog," \
+    "logrotate and opensmtpd"
 cd "$T_TOP" || exit 1
+
+T_RERUN="sh tests/examples/run.sh"
+PARTS=" $* "
+# part NAME: is this part of the run asked for?
+part() {
+	case $PARTS in
+	"  "|*" $1 "*)	return 0 ;;
+	esac
+	return 1
+}
 
 HERE=tests/examples
 OUT=tests/out/examples
@@ -52,7 +66,7 @@ if [ ! -x "$FILTER" ]; then
 fi
 for c in node jq; do
 	if ! command -v $c >/dev/null 2>&1; then
-		t_fail "$c missing (sh mk/deps.sh check installs it)"
+		t_fail "$c missing (DEPS=install sh mk/deps.sh check installs it)"
 		t_done
 		exit 1
 	fi
@@ -97,6 +111,7 @@ for f in $HERE/corpus/*.stream; do
 done
 
 # ---- 2. validation -------------------------------------------------------
+if part validation; then
 
 ECS_DIR=$HERE/node_modules/@elastic/ecs
 have=$(node -p "require('./$ECS_DIR/package.json').version" 2>/dev/null)
@@ -215,8 +230,10 @@ if node kibana/saved-objects.js --check \
 else
 	t_ok "saved-objects.js --check rejects a stale ndjson"
 fi
+fi
 
 # ---- 3. jq recipes -------------------------------------------------------
+if part jq; then
 
 : > "$OUT/corpus.json"
 for f in $JQ_STREAMS; do
@@ -270,8 +287,10 @@ for e in "$HERE"/expected/*.out; do
 	[ -e "$e" ] || continue
 	t_check "$e belongs to a recipe" [ -f "examples/jq/$(basename "$e" .out).jq" ]
 done
+fi
 
 # ---- 4. kibana/load.sh -----------------------------------------------
+if part load; then
 
 t_check "load.sh --help" sh -c 'sh kibana/load.sh --help | grep -q -- --dry-run'
 t_check "load.sh refuses an unknown option" \
@@ -352,8 +371,10 @@ if t_check "fake Elasticsearch/Kibana listens" [ -s "$OUT/fake.port" ]; then
 fi
 kill "$FAKE" 2>/dev/null
 wait "$FAKE" 2>/dev/null
+fi
 
 # ---- 5. syslog daemon and smtpd configurations ---------------------------
+if part syslog; then
 
 # One path story: smtpd finds a bare name in its libexec directory on
 # OpenBSD and Debian alike; a file sink lives where deploy.md makes room.
@@ -419,7 +440,7 @@ if command -v rsyslogd >/dev/null 2>&1; then
 			t_check "after logrotate, the rotated file holds only the first records" \
 			    cmp -s "$want" "$W/jsonlog.json.1"
 		else
-			t_fail "logrotate stanza not checked: run as root with logrotate installed (sh mk/deps.sh check)"
+			t_fail "logrotate stanza not checked: run as root with logrotate installed (DEPS=install sh mk/deps.sh check)"
 		fi
 		kill "$RSYSLOGD"
 		wait "$RSYSLOGD" 2>/dev/null
@@ -444,7 +465,10 @@ if [ "$(id -u)" = 0 ] && command -v smtpd >/dev/null 2>&1 &&
 	    sh -c "smtpd -n -f '$S/smtpd.conf' > '$S/check.log' 2>&1"
 fi
 
+fi # part syslog
+
 # ---- 6. the dashboards' checker, offline -------------------------------
+if part elastic; then
 
 for t in tests/elastic/test_kql.py tests/elastic/test_panels.py; do
 	if python3 "$t" > "$OUT/$(basename "$t" .py).log" 2>&1; then
@@ -454,5 +478,6 @@ for t in tests/elastic/test_kql.py tests/elastic/test_panels.py; do
 		tail -n 20 "$OUT/$(basename "$t" .py).log" >&2
 	fi
 done
+fi # part elastic
 
 t_done

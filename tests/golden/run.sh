@@ -3,17 +3,32 @@
 # through ./filter-jsonlog -o FILE (with the options in NAME.args), and
 # the output must equal NAME.json byte for byte.  Also: stdout holds only
 # register lines, every record passes jsoncheck, the filter exits 0.
-# With -regen, show each difference and ask before accepting it.
+# Each NAME.in starts with a "# golden: what it covers" line (the filter
+# counts it as ignored).  With -regen, show each difference and ask
+# before accepting it.
+# Usage: sh tests/golden/run.sh [-regen] [NAME...]   (default: every NAME)
 T_SUITE=${T_SUITE:-golden}
 . "$(dirname "$0")/../lib.sh"
 cd "$T_TOP" || exit 1
 regen=
-[ "${1:-}" = -regen ] && regen=1
+[ "${1:-}" = -regen ] && { regen=1; shift; }
 out=tests/out/golden
 mkdir -p "$out"
 FILTER=${FILTER:-./filter-jsonlog}
+T_RERUN="sh tests/golden/run.sh"
 
-for in in tests/golden/*.in; do
+if [ $# -gt 0 ]; then
+	inputs=
+	for n in "$@"; do
+		n=$(basename "$n" .in)
+		[ -f "tests/golden/$n.in" ] || { t_fail "$n: no tests/golden/$n.in"; continue; }
+		inputs="$inputs tests/golden/$n.in"
+	done
+else
+	inputs=$(ls tests/golden/*.in)
+fi
+
+for in in $inputs; do
 	name=$(basename "$in" .in)
 	args=
 	[ -f "tests/golden/$name.args" ] && args=$(cat "tests/golden/$name.args")

@@ -56,9 +56,12 @@ def ok(name):
     _results.flush()
 
 
+_case = ""   # the case running now: run.sh names it to rerun a failure
+
+
 def fail(name, why):
     why = " ".join(str(why).split())[:600]
-    _results.write("fail\t%s\t%s\n" % (name, why))
+    _results.write("fail\t%s\t%s\t%s\n" % (name, why, _case))
     _results.flush()
 
 
@@ -1742,11 +1745,13 @@ CASES = [
 
 
 def main():
+    global _case
     os.makedirs(WORK, exist_ok=True)
     try:
         for name, fn in CASES:
             if ONLY and name not in ONLY:
                 continue
+            _case = name
             t0 = time.monotonic()
             try:
                 fn()

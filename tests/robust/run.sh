@@ -13,6 +13,8 @@
 set -u
 T_SUITE=${T_SUITE:-robust}
 . "$(dirname "$0")/../lib.sh"
+t_linux_only "written for Linux: tmpfs mounts for the full-disk cases," \
+    "Linux's socket errors and memory figures, valgrind"
 
 BIN=${ROBUST_FILTER:-$T_TOP/filter-jsonlog}
 WORK=$T_TOP/tests/out/robust
@@ -23,7 +25,7 @@ if [ ! -x "$BIN" ]; then
 	exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1; then
-	t_fail "python3 not found (sh mk/deps.sh check installs it)"
+	t_fail "python3 not found (DEPS=install sh mk/deps.sh check installs it)"
 	t_done
 	exit 1
 fi
@@ -38,12 +40,13 @@ wait "$pid"
 rc=$?
 pid=
 
+T_RERUN="sh tests/robust/run.sh"
 skipped=0
 tab=$(printf '\t')
-while IFS="$tab" read -r what name why; do
+while IFS="$tab" read -r what name why case; do
 	case $what in
 	ok)	t_ok "$name" ;;
-	fail)	t_fail "$name: $why" ;;
+	fail)	T_NAME=$case t_fail "$name: $why" ;;
 	skip)	skipped=$((skipped + 1))
 		echo "skipped - $name: $why" >&2 ;;
 	esac

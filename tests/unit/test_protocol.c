@@ -273,6 +273,35 @@ test_names(void)
 	CHECK_INT(protocol_version("0.1234", 6, &v), -1);
 }
 
+/* The vocabularies: each word back to its value, others refused. */
+static void
+test_words(void)
+{
+	int	 i;
+
+	for (i = RES_OK; i <= RES_ERROR; i++)
+		CHECK_INT(protocol_result(result_words[i].p,
+		    result_words[i].len), i);
+	CHECK_INT(protocol_result("", 0), RES_OTHER);
+	CHECK_INT(protocol_result("okay", 4), RES_OTHER);
+	CHECK_INT(protocol_result("o", 1), RES_OTHER);
+	CHECK_INT(protocol_result("other", 5), RES_OTHER);
+	for (i = 0; i < SUB_KNOWN; i++)
+		CHECK_INT(protocol_subsys(subsys_names[i].p,
+		    subsys_names[i].len), i);
+	CHECK_INT(protocol_subsys("smtp", 4), SUB_OTHER);
+	CHECK_INT(protocol_subsys("smtp-inx", 8), SUB_OTHER);
+	for (i = HELO_HELO; i < HELO__COUNT; i++)
+		CHECK_INT(protocol_helo(helo_methods[i].p,
+		    helo_methods[i].len), i);
+	CHECK_INT(protocol_helo("helo", 4), HELO_NONE);
+	CHECK_INT(protocol_helo("", 0), HELO_NONE);
+	CHECK(LIT_IS("ready", 5, "ready"));
+	CHECK(!LIT_IS("ready", 4, "ready"));
+	CHECK(LIT_PREFIX("report|0.7", 10, "report|"));
+	CHECK(!LIT_PREFIX("report", 6, "report|"));
+}
+
 int
 main(void)
 {
@@ -281,5 +310,6 @@ main(void)
 	test_events_07();
 	test_version_rows();
 	test_names();
+	test_words();
 	return (check_done("test_protocol"));
 }

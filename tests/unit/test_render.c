@@ -1,7 +1,8 @@
 /*
- * Unit tests for render.c and filter.c: records built from report lines
- * through the whole core, parsed back with json-c and checked field by
- * field; masking; the size cap; the handshake; line splitting.
+ * Unit tests for render.c, ecs.c, jsonw.c, mask.c and filter.c: records
+ * built from report lines through the whole core, parsed back with json-c
+ * and checked field by field; masking; the size cap; the handshake; line
+ * splitting.
  */
 
 #include <stdio.h>

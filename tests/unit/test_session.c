@@ -1,4 +1,4 @@
-/* Unit tests for session.c: the table and the state machine. */
+/* Unit tests for table.c and session.c: the table and the state machine. */
 
 #include <stdio.h>
 #include <string.h>
@@ -145,7 +145,7 @@ test_states(void)
 	CHECK_MEM(s->dst.addr.p, s->dst.addr.len, "unix:/var/run/smtpd.sock");
 	CHECK(s->dst.ip.p == NULL);
 	s = feed(IN("1.000001", "link-identify") "|HELO|h\xe9\x01|x");
-	CHECK_INT(s->helo_method, 1);
+	CHECK_INT(s->helo_method, HELO_HELO);
 	CHECK_MEM(s->helo.p, s->helo.len, "h\\ufffd\\u0001|x");
 	s = feed(IN("1.000002", "link-tls") "|TLSv1.2:ECDHE-RSA-AES128:128");
 	CHECK_MEM(s->tls_version.p, s->tls_version.len, "1.2");

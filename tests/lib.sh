@@ -1,10 +1,14 @@
 # Shared by the test scripts (sourced, POSIX sh).
-# t_ok/t_fail count results; t_done prints "<suite>: N passed, M failed",
-# appends the counts to tests/out/results for the make check summary, and
-# returns non-zero when something failed.
+# t_ok/t_fail count results; t_skip counts a part that could not run (it
+# is neither a pass nor a failure, and the summary shows it); t_done prints
+# "<suite>: N passed, M failed[, K not run]", appends the counts to
+# tests/out/results for the make check summary, and returns non-zero when
+# something failed.  T_PREFIX, when set, starts every FAIL line.
 
 T_PASS=0
 T_FAIL=0
+T_SKIP=0
+T_PREFIX=${T_PREFIX:-}
 T_SUITE=${T_SUITE:-tests}
 T_TOP=$(cd "$(dirname "$0")" && git rev-parse --show-toplevel 2>/dev/null ||
     (cd "$(dirname "$0")/../.." && pwd))
@@ -17,7 +21,14 @@ t_ok() {
 
 t_fail() {
 	T_FAIL=$((T_FAIL + 1))
-	echo "FAIL - $*" >&2
+	echo "FAIL - $T_PREFIX$*" >&2
+	return 0
+}
+
+# t_skip WHAT WHY: WHAT could not run; say so, count it (not as passed).
+t_skip() {
+	T_SKIP=$((T_SKIP + 1))
+	echo "NOT RUN - $T_PREFIX$1: $2" >&2
 	return 0
 }
 
@@ -30,7 +41,11 @@ t_check() {
 
 t_done() {
 	mkdir -p "$T_TOP/tests/out"
-	echo "$T_SUITE $T_PASS $T_FAIL" >> "$T_TOP/tests/out/results"
-	echo "$T_SUITE: $T_PASS passed, $T_FAIL failed"
+	echo "$T_SUITE $T_PASS $T_FAIL $T_SKIP" >> "$T_TOP/tests/out/results"
+	if [ "$T_SKIP" = 0 ]; then
+		echo "$T_SUITE: $T_PASS passed, $T_FAIL failed"
+	else
+		echo "$T_SUITE: $T_PASS passed, $T_FAIL failed, $T_SKIP not run"
+	fi
 	[ "$T_FAIL" = 0 ]
 }

@@ -5,7 +5,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 res=$top/tests/out/results
 want="unit golden e2e examples robust asan fuzz"
-pass=0 fail=0
+pass=0 fail=0 skip=0
 for s in $want; do
 	if ! grep -q "^$s " "$res" 2>/dev/null; then
 		echo "summary: suite $s did not report (it failed to run)" >&2
@@ -13,11 +13,22 @@ for s in $want; do
 	fi
 done
 if [ -f "$res" ]; then
-	while read -r name p f; do
-		printf '  %-10s %5d passed %5d failed\n' "$name" "$p" "$f"
+	while read -r name p f s; do
+		s=${s:-0}
+		if [ "$s" = 0 ]; then
+			printf '  %-10s %5d passed %5d failed\n' "$name" "$p" "$f"
+		else
+			printf '  %-10s %5d passed %5d failed %5d NOT RUN\n' \
+			    "$name" "$p" "$f" "$s"
+		fi
 		pass=$((pass + p))
 		fail=$((fail + f))
+		skip=$((skip + s))
 	done < "$res"
 fi
-echo "check: $pass passed, $fail failed"
+if [ "$skip" = 0 ]; then
+	echo "check: $pass passed, $fail failed"
+else
+	echo "check: $pass passed, $fail failed, $skip NOT RUN (see NOT RUN above)"
+fi
 [ "$fail" = 0 ]

@@ -34,6 +34,7 @@
 #define FJ_SIZE_MIN		1024
 #define FJ_SIZE_MAX		(1024 * 1024)
 #define FJ_SESSIONS_DEFAULT	100000
+#define FJ_SESSIONS_MAX		100000000
 #define FJ_RCPT_MAX		1000		/* recipients kept per tx */
 #define FJ_EVP_MAX		2000		/* envelope ids kept per tx */
 #define FJ_RCPT_TEXT		2		/* recipient addresses kept per tx:
@@ -176,7 +177,7 @@ struct rcpt {
 };
 
 enum { TXS_NONE, TXS_OPEN, TXS_CLOSED };
-enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK };
+enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED };
 
 struct tx {
 	uint32_t	 msgid;
@@ -230,8 +231,9 @@ struct session {
 	uint32_t	 toolong;	/* TL_* */
 	uint64_t	 seq;
 	int64_t		 start_us;
-	int64_t		 last_us;
-	int64_t		 moved_us;	/* last moved to the LRU tail */
+	int64_t		 last_us;	/* report time of the last event */
+	int64_t		 moved_us;	/* monotonic: last moved to the LRU
+					   tail (to the second) */
 	struct endpoint	 src;
 	struct endpoint	 dst;
 	struct estr	 rdns;
@@ -263,7 +265,8 @@ struct sessions {
 	size_t		 peak;		/* since the last malloc_trim */
 	size_t		 cap;
 	int64_t		 expire_us;
-	int64_t		 now_us;
+	int64_t		 now_us;	/* newest report time seen */
+	int64_t		 mono_us;	/* monotonic clock, set by the caller */
 	size_t		 textmax;	/* longest escaped text kept */
 	struct session_lru lru;
 	/* evicted sessions that were waiting for AUTH data */
@@ -363,6 +366,7 @@ struct filter {
 	int		 discarding;	/* inside an overlong line */
 	char		*rec;		/* record scratch */
 	size_t		 reccap;
+	int64_t		(*clock)(void);	/* monotonic microseconds */
 	filter_out_cb	 record_cb;
 	filter_out_cb	 register_cb;
 	void		*cb_arg;

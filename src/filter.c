@@ -23,6 +23,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,7 @@ static void	 do_register(struct filter *);
 static const char *line_excerpt(const char *, size_t);
 static void	 report_line(struct filter *, const struct report *);
 static int	 has_prefix(const char *, size_t, const char *);
+static int64_t	 mono_now(void);
 
 /* cap: record size cap; nsess: session cap; evmask: events recorded. */
 void
@@ -80,6 +82,7 @@ filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
 	f->rec = xmalloc(f->reccap);
 	f->state = FS_HANDSHAKE;
 	f->registering = 1;
+	f->clock = mono_now;
 }
 
 void
@@ -161,6 +164,10 @@ batch_run(struct filter *f, struct batch *b)
 	struct pending	 ring[RING];
 	size_t		 i;
 
+	if (b->n == 0)
+		return;
+	/* once a batch: it is handled in far less than the LRU's second */
+	f->sessions.mono_us = f->clock();
 	for (i = 0; i < b->n && i < PREFETCH_AHEAD; i++)
 		batch_ahead(f, ring, b, i);
 	for (i = 0; i < b->n; i++) {
@@ -214,6 +221,7 @@ filter_line(struct filter *f, const char *line, size_t len)
 {
 	struct pending	 pd;
 
+	f->sessions.mono_us = f->clock();
 	line_prepare(&pd, line, len);
 	line_process(f, &pd);
 }
@@ -453,4 +461,15 @@ has_prefix(const char *line, size_t len, const char *prefix)
 	size_t	 n = strlen(prefix);
 
 	return (len >= n && memcmp(line, prefix, n) == 0);
+}
+
+/* Microseconds of a clock that does not jump with the wall clock. */
+static int64_t
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return (0);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }

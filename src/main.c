@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <event.h>
 #include <fcntl.h>
+#include <paths.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +57,10 @@ static void	 flush_sink(void);
 static __dead void finish(void);
 static void	 print_stats(void);
 static void	 sandbox_init(const char *, int);
+static void	 fds_init(void);
+static void	 input_init(void);
+static __dead void read_blocking(void);
+static const char *event_names(void);
 
 int
 main(int argc, char *argv[])
@@ -67,6 +72,7 @@ main(int argc, char *argv[])
 	struct stat	 st0, st1;
 	int		 ch, facility = 2;	/* mail */
 
+	fds_init();
 	while ((ch = getopt(argc, argv, "Ve:f:n:o:S:s:t:")) != -1) {
 		switch (ch) {
 		case 'V':
@@ -74,7 +80,8 @@ main(int argc, char *argv[])
 			return (0);
 		case 'e':
 			if (filter_events(optarg, &evmask, &errstr) == -1)
-				errx(1, "-e %s: %s", optarg, errstr);
+				errx(1, "-e %s: %s; the events are %s",
+				    optarg, errstr, event_names());
 			break;
 		case 'f':
 			if ((facility = sink_facility(optarg)) == -1)
@@ -82,10 +89,11 @@ main(int argc, char *argv[])
 				    optarg);
 			break;
 		case 'n':
-			nsess = strtonum(optarg, 1, 100000000, &errstr);
+			nsess = strtonum(optarg, 1, FJ_SESSIONS_MAX, &errstr);
 			if (errstr != NULL)
-				errx(1, "-n %s: session cap is %s", optarg,
-				    errstr);
+				errx(1, "-n %s: session cap is %s "
+				    "(1 to %d sessions)", optarg, errstr,
+				    FJ_SESSIONS_MAX);
 			break;
 		case 'o':
 			out = optarg;
@@ -144,12 +152,14 @@ main(int argc, char *argv[])
 	if (out == NULL || strcmp(out, "-") != 0)
 		filter.register_cb = on_register;
 
-	/* poll(2) takes regular files (a saved stream); epoll does not */
-	if (fstat(STDIN_FILENO, &st0) == 0 && S_ISREG(st0.st_mode))
-		setenv("EVENT_NOEPOLL", "1", 1);
+	input_init();
 	event_init();
 	event_set(&ev_in, STDIN_FILENO, EV_READ | EV_PERSIST, on_input, NULL);
-	event_add(&ev_in, NULL);
+	if (event_add(&ev_in, NULL) == -1) {
+		log_info("stdin cannot be watched (%s): reading it in turn",
+		    strerror(errno));
+		read_blocking();
+	}
 	evtimer_set(&ev_retry, on_output, NULL);
 	signal_set(&ev_term, SIGTERM, on_signal, NULL);
 	signal_set(&ev_hup, SIGHUP, on_signal, NULL);
@@ -176,6 +186,91 @@ usage(void)
 	    "[-n sessions] [-o file]\n"
 	    "                      [-S socket] [-s bytes] [-t tag]\n");
 	exit(1);
+}
+
+/*
+ * fd 0, 1 and 2 are open: a closed one would be taken by the first file
+ * opened (the sink), and the filter would read its own records.  A
+ * closed stdin reads as empty.
+ */
+static void
+fds_init(void)
+{
+	int	 fd;
+
+	while ((fd = open(_PATH_DEVNULL, O_RDWR)) != -1 && fd <= STDERR_FILENO)
+		;
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+}
+
+/*
+ * Under smtpd stdin is a socket; by hand it may be a pipe, a terminal, a
+ * saved stream or /dev/null.  epoll refuses regular files and devices
+ * (and kqueue some devices): for those, poll(2), which takes anything.
+ */
+static void
+input_init(void)
+{
+	struct stat	 st;
+
+	if (isatty(STDIN_FILENO)) {
+		log_info("reading smtpd's report stream on stdin, a terminal "
+		    "(^D ends it)");
+		return;
+	}
+	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISSOCK(st.st_mode) ||
+	    S_ISFIFO(st.st_mode)))
+		return;
+	(void)setenv("EVENT_NOEPOLL", "1", 1);
+	(void)setenv("EVENT_NOKQUEUE", "1", 1);
+	(void)setenv("EVENT_NODEVPOLL", "1", 1);
+	(void)setenv("EVENT_NOEVPORT", "1", 1);
+}
+
+/*
+ * No backend watches stdin: read it to the end, one read at a time,
+ * handing the sink what it takes in between (it never blocks).
+ */
+static __dead void
+read_blocking(void)
+{
+	char	*p;
+	ssize_t	 n;
+
+	for (;;) {
+		p = filter_space(&filter, READ_CHUNK);
+		if ((n = read(STDIN_FILENO, p, READ_CHUNK)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_info("read: %s", strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		filter_commit(&filter, n);
+		if (sink_pending(sink) > 0)
+			(void)sink_flush(sink);
+	}
+	finish();
+}
+
+/* "link-connect, link-greeting, …, unknown": the names -e takes. */
+static const char *
+event_names(void)
+{
+	static char	 buf[512];
+	size_t		 n = 0;
+	int		 i, k;
+
+	for (i = 0; i <= RPT_UNKNOWN; i++) {
+		k = snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "",
+		    i < RPT_UNKNOWN ? protocol_event_name(i) : "unknown");
+		if (k < 0 || (size_t)k >= sizeof(buf) - n)
+			break;
+		n += k;
+	}
+	return (buf);
 }
 
 static void

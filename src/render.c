@@ -97,6 +97,14 @@ static int	 has_domain(const struct estr *);
 		W(c, lit);						\
 	} while (0)
 #define KEY(c, n, k, e)	key_estr((c), (n), (k), sizeof(k) - 1, (e))
+/* "key":"text" for a field of the line, escaped now; empty: nothing. */
+#define KEY_SLICE(c, n, k, sl)	do {					\
+		if ((sl)->len > 0) {					\
+			WC(c, n, "\"" k "\":\"");			\
+			w_slice(&(c)->w, (sl)->p, (sl)->len);		\
+			W(c, "\"");					\
+		}							\
+	} while (0)
 
 /* "00" to "99", and "00" to "ff": two digits per step. */
 static const char digits2[] =
@@ -111,6 +119,9 @@ static const char *const result_words[] = {
 	"", "ok", "permfail", "tempfail", "pass", "fail", "error", "other"
 };
 static const char *const helo_methods[] = { "", "HELO", "EHLO", "LHLO" };
+static const char *const tx_results[] = {
+	"", "commit", "rollback", "aborted"
+};
 
 /*
  * Render the record into out (room for cap + 1 bytes); return its length.
@@ -800,37 +811,29 @@ r_opensmtpd(struct ctx *c)
 		r_line(c, &r->f[F_LINE]);
 		W(c, "\"}");
 	}
+	/* empty fields are unknown: omitted (an empty trailing param too) */
 	if (r->event == RPT_FILTER_REPORT) {
-		W(c, ",\"filter\":{\"kind\":\"");
-		w_slice(&c->w, r->f[F_KIND].p, r->f[F_KIND].len);
-		W(c, "\",\"name\":\"");
-		w_slice(&c->w, r->f[F_NAME].p, r->f[F_NAME].len);
-		W(c, "\"");
-		if (keep(c, D_FILTER, "opensmtpd.filter.message")) {
-			W(c, ",\"message\":\"");
-			w_slice(&c->w, r->f[F_MESSAGE].p, r->f[F_MESSAGE].len);
-			W(c, "\"");
-		}
+		i = 0;
+		W(c, ",\"filter\":{");
+		KEY_SLICE(c, i, "kind", &r->f[F_KIND]);
+		KEY_SLICE(c, i, "name", &r->f[F_NAME]);
+		if (r->f[F_MESSAGE].len > 0 &&
+		    keep(c, D_FILTER, "opensmtpd.filter.message"))
+			KEY_SLICE(c, i, "message", &r->f[F_MESSAGE]);
 		W(c, "}");
+		if (!c->w.over && i == 0)
+			c->w.p -= sizeof(",\"filter\":{}") - 1;
 	}
 	if (r->event == RPT_FILTER_RESPONSE) {
+		i = 0;
 		W(c, ",\"filter\":{");
 		if (keep(c, D_FILTER, "opensmtpd.filter")) {
-			W(c, "\"phase\":\"");
-			w_slice(&c->w, r->f[F_PHASE].p, r->f[F_PHASE].len);
-			W(c, "\",\"response\":\"");
-			w_slice(&c->w, r->f[F_RESPONSE].p,
-			    r->f[F_RESPONSE].len);
-			W(c, "\"");
-			if (RPT_HAS(r, F_PARAM)) {
-				W(c, ",\"param\":\"");
-				w_slice(&c->w, r->f[F_PARAM].p,
-				    r->f[F_PARAM].len);
-				W(c, "\"");
-			}
+			KEY_SLICE(c, i, "phase", &r->f[F_PHASE]);
+			KEY_SLICE(c, i, "response", &r->f[F_RESPONSE]);
+			KEY_SLICE(c, i, "param", &r->f[F_PARAM]);
 		}
 		W(c, "}");
-		if (!c->w.over && c->w.p[-2] == '{')
+		if (!c->w.over && i == 0)
 			c->w.p -= sizeof(",\"filter\":{}") - 1;
 	}
 	if (r->unknown) {
@@ -953,10 +956,20 @@ r_tx(struct ctx *c)
 	}
 	if (tx->result != TXR_NONE) {
 		WC(c, m, "\"result\":\"");
-		if (tx->result == TXR_COMMIT)
-			W(c, "commit\"");
+		w_raw(&c->w, tx_results[tx->result],
+		    strlen(tx_results[tx->result]));
+		W(c, "\"");
+	}
+	/* the address a refused MAIL FROM tried: this record only */
+	if (c->r->event == RPT_TX_MAIL && c->r->result != RES_OK &&
+	    keep(c, D_TEXT, "opensmtpd.tx.refused_from")) {
+		WC(c, m, "\"refused_from\":\"");
+		if (c->r->f[F_ADDRESS].len > 0)
+			w_slice(&c->w, c->r->f[F_ADDRESS].p,
+			    c->r->f[F_ADDRESS].len);
 		else
-			W(c, "rollback\"");
+			W(c, "<>");
+		W(c, "\"");
 	}
 	if (m == 0)
 		c->w.p -= sizeof(",\"tx\":{") - 1;

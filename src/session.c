@@ -107,11 +107,10 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 			 * Keep the LRU order to the second: moving on every
 			 * event touches two cold neighbours each time.
 			 */
-			if (now - s->moved_us >= LRU_GRANULE ||
-			    now < s->moved_us) {
+			if (ss->mono_us - s->moved_us >= LRU_GRANULE) {
 				TAILQ_REMOVE(&ss->lru, s, lru);
 				TAILQ_INSERT_TAIL(&ss->lru, s, lru);
-				s->moved_us = now;
+				s->moved_us = ss->mono_us;
 			}
 			return (s);
 		}
@@ -139,7 +138,7 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->subsys = subsys;
 	s->start_us = now;
 	s->last_us = now;
-	s->moved_us = now;
+	s->moved_us = ss->mono_us;
 	s->tls_bits = -1;
 	for (i = 0; i < ss->nauthwait && i < AUTHWAIT_MAX; i++)
 		if (ss->authwait[i].id == id &&
@@ -195,14 +194,21 @@ session_prefetch(struct sessions *ss, const struct session_key *k)
 		}
 }
 
-/* Free the sessions idle for longer than the expiry time. */
+/*
+ * Free the sessions idle for longer than the expiry time, by both clocks:
+ * the report timestamps jump with the wall clock (an NTP step, a resumed
+ * VM, streams captured hours apart) while smtpd's own timeouts do not, and
+ * the monotonic clock alone would expire every session of a saved stream
+ * replayed slowly.  The LRU order is the monotonic one, to the second.
+ */
 void
 session_expire(struct sessions *ss)
 {
 	struct session	*s;
 
 	while ((s = TAILQ_FIRST(&ss->lru)) != NULL &&
-	    s->last_us + ss->expire_us < ss->now_us) {
+	    s->last_us + ss->expire_us < ss->now_us &&
+	    s->moved_us + ss->expire_us + LRU_GRANULE <= ss->mono_us) {
 		session_unlink(ss, s);
 		session_free(s);
 		stats.expired++;
@@ -275,6 +281,14 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		if (r->msgid == 0)
 			break;	/* refused before a transaction: own record */
 		tx = tx_for(s, r, 1);
+		/*
+		 * A second MAIL FROM inside the transaction is refused (503)
+		 * and reported with the current msgid: the transaction goes
+		 * on with its accepted sender.
+		 */
+		if (r->result != RES_OK && tx->have_mail &&
+		    tx->mail_result == RES_OK)
+			break;
 		tx->have_mail = 1;
 		tx->mail_result = r->result;
 		text_set(ss, s, &tx->from, &r->f[F_ADDRESS], TL_FROM);
@@ -305,6 +319,14 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_PROTOCOL_CLIENT:
 		s->command_count++;
+		break;
+	case RPT_LINK_DISCONNECT:
+		/*
+		 * A commit the queue refused (421) ends with the session: no
+		 * tx-commit, tx-rollback or tx-reset comes for it.
+		 */
+		if (s->tx.state == TXS_OPEN && s->tx.result == TXR_NONE)
+			s->tx.result = TXR_ABORTED;
 		break;
 	case RPT_PROTOCOL_SERVER:
 		/* A 334 challenge: the client's next line is AUTH data. */

@@ -740,18 +740,31 @@ def case_million_sessions():
     check("a million sessions, -n 10000: evicted=%d, peak RSS %d kB, "
           "%.1f s" % (stat(r, "evicted"), r.rss_kb, r.secs), p)
 
-    # idle sessions expire: 20000 sessions over 2000 s, timeout 300 s
-    def gen2():
-        yield from gen_sessions(20000, 100000)
-        yield sentinel(ts_of(1700000000000000 + 20000 * 100000))
-    r = run_filter("sessions-expire", gen2(), args=["-e", "timeout"])
-    p, _ = basics(r, sent=False)
-    if stat(r, "expired") < 7000:
-        p.append("expired=%d, want about 8000" % stat(r, "expired"))
-    if stat(r, "evicted") != 0:
-        p.append("evicted=%d, want 0" % stat(r, "evicted"))
-    check("idle sessions expire after 4 x smtp-session-timeout "
-          "(expired=%d)" % stat(r, "expired"), p)
+    # Idle sessions expire after 4 x smtp-session-timeout by both clocks:
+    # the report times and the monotonic one (here timeout 1: 4 s).
+    hs1 = HS.replace(b"smtp-session-timeout|300", b"smtp-session-timeout|1")
+    t0 = 1700000000000000
+
+    def gen2(sleep, leap_us):
+        for i, c in enumerate(gen_sessions(2000, 1000, t0=t0)):
+            yield hs1 if i == 0 else c
+        time.sleep(sleep)
+        yield sentinel(ts_of(t0 + leap_us))
+    for name, sleep, leap, want in (
+            ("idle by both clocks: expired", 5.5, 600 * 1000000, 2000),
+            ("the wall clock leaps an hour, no time passes: kept", 0,
+             3600 * 1000000, 0),
+            ("time passes, the report times stand still: kept", 5.5,
+             3 * 1000000, 0)):
+        r = run_filter("sessions-expire", gen2(sleep, leap),
+                       args=["-e", "timeout"])
+        p, _ = basics(r, sent=False)
+        if stat(r, "expired") != want:
+            p.append("expired=%d, want %d" % (stat(r, "expired"), want))
+        if stat(r, "evicted") != 0:
+            p.append("evicted=%d, want 0" % stat(r, "evicted"))
+        check("session expiry: %s (expired=%d)" % (name, stat(r, "expired")),
+              p)
 
 
 def case_million_rcpts():
@@ -1027,6 +1040,122 @@ def case_socket():
     if not recs or recs[-1]["opensmtpd"]["session"]["id"] != SENT_ID:
         p.append("the sentinel record is not last")
     check(name, p)
+
+
+def case_stdin_kinds():
+    """Whatever stdin is, the filter reads it to the end and exits 0,
+    with each sink: /dev/null, a closed descriptor, a regular file, a
+    pipe, a socket, a terminal."""
+    import pty
+    stream = HS + rep("link-connect", SENT_ID, b"a.example", b"pass",
+                      b"192.0.2.1:1025", b"192.0.2.2:25")
+    saved = os.path.join(WORK, "stdin-kinds.stream")
+    with open(saved, "wb") as f:
+        f.write(stream)
+    sock = os.path.join(WORK, "stdin-kinds.nosyslog")
+
+    def run(kind, sink, want):
+        out = os.path.join(WORK, "stdin-kinds.json")
+        if os.path.exists(out):
+            os.unlink(out)
+        args = {"syslog": ["-S", sock], "stdout": ["-o", "-"],
+                "file": ["-o", out]}[sink]
+        argv = [BIN] + args
+        master = None
+        feeder = None
+        kw = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if kind == "devnull":
+            kw["stdin"] = subprocess.DEVNULL
+        elif kind == "closed":
+            # the shell closes fd 0 before exec
+            argv = ["sh", "-c", 'exec "$0" "$@" <&-'] + argv
+        elif kind == "file":
+            kw["stdin"] = open(saved, "rb")
+        elif kind == "pipe":
+            kw["stdin"] = subprocess.PIPE
+        elif kind == "socket":
+            a, b = socket.socketpair()
+            kw["stdin"] = b.fileno()
+            feeder = a
+        elif kind == "tty":
+            master, slave = pty.openpty()
+            kw["stdin"] = slave
+        p = subprocess.Popen(argv, **kw)
+        _children.append(p)
+        if kind == "socket":
+            b.close()
+            feeder.sendall(stream)
+            feeder.shutdown(socket.SHUT_WR)
+        elif kind == "tty":
+            os.close(slave)
+            for line in stream.splitlines():
+                os.write(master, line + b"\n")
+            os.write(master, b"\x04")	# ^D: end of input
+        try:
+            so, se = p.communicate(stream if kind == "pipe" else None,
+                                   timeout=10)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.kill()
+            so, se = p.communicate()
+            rc = "hung"
+        _children.remove(p)
+        if master is not None:
+            os.close(master)
+        if feeder is not None:
+            feeder.close()
+        if kw.get("stdin") not in (None, subprocess.DEVNULL,
+                                   subprocess.PIPE) and kind == "file":
+            kw["stdin"].close()
+        probs = []
+        if rc != 0:
+            probs.append("exit %s" % rc)
+        recs = b""
+        if sink == "stdout":
+            recs = so
+        elif sink == "file" and os.path.exists(out):
+            with open(out, "rb") as f:
+                recs = f.read()
+        elif sink == "file" and want:
+            probs.append("no output file")
+        if sink != "stdout" and want and so != REG:
+            probs.append("stdout %r, want the register lines" % so[:80])
+        if sink == "stdout" and want and recs.count(b"\n") != 1:
+            probs.append("stdout %r, want one record" % so[:200])
+        if sink == "file" and want and recs.count(b"\n") != 1:
+            probs.append("%d records, want 1" % recs.count(b"\n"))
+        err = se.decode("ascii", "replace")
+        notes = err.count("reading smtpd's report stream")
+        if notes != (1 if kind == "tty" else 0):
+            probs.append("terminal notice %d times" % notes)
+        if "Epoll" in err or "failed" in err:
+            probs.append("stderr: %s" % err[:200])
+        check("stdin %s, sink %s: reads to the end, exits 0" % (kind, sink),
+              probs)
+
+    for kind, want in (("devnull", 0), ("closed", 0), ("file", 1),
+                       ("pipe", 1), ("socket", 1), ("tty", 1)):
+        for sink in ("syslog", "stdout", "file"):
+            run(kind, sink, want)
+
+
+def case_options():
+    """A mistyped option says what it takes (at startup, exit 1)."""
+    for argv, want in (
+            (["-e", "tx-comit"], ["tx-commit", "link-connect", "unknown"]),
+            (["-e", ""], ["empty event list", "tx-commit"]),
+            (["-n", "0"], ["1 to 100000000"]),
+            (["-s", "99"], ["1024 to 1048576"]),
+            (["-f", "nosuch"], ["unknown syslog facility"])):
+        p = subprocess.run([BIN] + argv, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=10)
+        err = p.stderr.decode("ascii", "replace")
+        probs = [] if p.returncode == 1 else ["exit %d" % p.returncode]
+        probs += ["no %r in %r" % (w, err[:300]) for w in want
+                  if w not in err]
+        if p.stdout:
+            probs.append("stdout %r" % p.stdout[:100])
+        check("%s: says what it takes" % " ".join(argv), probs)
 
 
 def case_stderr_flood():
@@ -1601,6 +1730,8 @@ CASES = [
     ("rcpts", case_million_rcpts),
     ("timestamps", case_timestamps),
     ("credentials", case_credentials),
+    ("stdin", case_stdin_kinds),
+    ("options", case_options),
     ("flood", case_stderr_flood),
     ("socket", case_socket),
     ("fulldisk", case_full_disk),

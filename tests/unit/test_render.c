@@ -283,6 +283,15 @@ test_events(void)
 	line(IN("1.000004", "filter-response") "|connected|proceed");
 	CHECK_STR(str("event.outcome"), "success");
 	CHECK(get("opensmtpd.filter.param") == NULL);
+	/* an empty trailing param is no param; empty fields are unknown */
+	line(IN("1.000004", "filter-response") "|help|proceed|");
+	CHECK_STR(str("opensmtpd.filter.response"), "proceed");
+	CHECK(get("opensmtpd.filter.param") == NULL);
+	line(IN("1.000004", "filter-response") "||");
+	CHECK(get("opensmtpd.filter") == NULL);
+	line(IN("1.000004", "filter-report") "|builtin|chk|");
+	CHECK_STR(str("opensmtpd.filter.name"), "chk");
+	CHECK(get("opensmtpd.filter.message") == NULL);
 	line(IN("1.000005", "filter-report") "|builtin|chk|spam \x01 \xff");
 	CHECK_STR(str("opensmtpd.filter.kind"), "builtin");
 	CHECK_STR(str("opensmtpd.filter.message"), "spam \x01 \xef\xbf\xbd");
@@ -291,6 +300,20 @@ test_events(void)
 	CHECK_STR(str("email.from.address.0"), "x@y");
 	CHECK(get("email.local_id") == NULL);
 	CHECK_STR(str("opensmtpd.tx.mail_result"), "permfail");
+	CHECK_STR(str("opensmtpd.tx.refused_from"), "x@y");
+	/* a refused second MAIL FROM: the sender stays, the attempt shows */
+	line(IN("1.000006", "tx-begin") "|0000000b");
+	line(IN("1.000006", "tx-mail") "|0000000b|ok|first@y");
+	CHECK(get("opensmtpd.tx.refused_from") == NULL);
+	line(IN("1.000006", "tx-mail") "|0000000b|permfail|");
+	CHECK_STR(str("event.outcome"), "failure");
+	CHECK_STR(str("email.from.address.0"), "first@y");
+	CHECK_STR(str("opensmtpd.tx.mail_result"), "ok");
+	CHECK_STR(str("opensmtpd.tx.refused_from"), "<>");
+	line(IN("1.000006", "tx-commit") "|0000000b|100");
+	CHECK_STR(str("email.from.address.0"), "first@y");
+	CHECK(get("opensmtpd.tx.refused_from") == NULL);
+	line(IN("1.000006", "tx-reset") "|0000000b");
 	line(IN("1.000007", "protocol-client") "|NOOP");
 	CHECK(get("email") == NULL);
 	line(IN("1.000008", "timeout"));

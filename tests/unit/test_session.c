@@ -42,7 +42,8 @@ test_table(void)
 	a = session_get(&ss, SUB_SMTP_IN, 1, 0);
 	b = session_get(&ss, SUB_SMTP_OUT, 1, 0);
 	CHECK(a != b);		/* same id, other subsystem */
-	/* the LRU order is kept to the second: a moves 2 s later */
+	/* the LRU order is kept to the second (monotonic): a moves 2 s later */
+	ss.mono_us = 2000000;
 	CHECK(session_get(&ss, SUB_SMTP_IN, 1, 2000000) == a);
 	CHECK_INT(ss.count, 2);
 	c = session_get(&ss, SUB_SMTP_IN, 2, 2000000);
@@ -87,15 +88,36 @@ test_table(void)
 		sessions_free(&ss);
 	}
 
-	/* idle sessions expire by report time */
+	/* idle sessions expire when both clocks say so */
 	sessions_init(&ss, 100, 10 * 1000000LL, 8000);
 	stats.expired = 0;
+	ss.mono_us = 500 * 1000000LL;
 	(void)feed(IN("100.000000", "link-connect") "|a|pass|1.2.3.4:5|6.7.8.9:25");
 	snprintf(line, sizeof(line), "report|0.6|105.000000|smtp-in|timeout|"
 	    "00000000000000b2");
+	ss.mono_us += 5 * 1000000LL;
 	(void)feed(line);
 	CHECK_INT(ss.count, 2);
-	snprintf(line, sizeof(line), "report|0.6|111.000000|smtp-in|timeout|"
+	/* the wall clock leaps an hour, smtpd's timers do not: kept */
+	snprintf(line, sizeof(line), "report|0.6|3705.000000|smtp-in|timeout|"
+	    "00000000000000b2");
+	ss.mono_us += 1000000LL;
+	(void)feed(line);
+	CHECK_INT(ss.count, 2);
+	CHECK_INT(stats.expired, 0);
+	/* idle by the monotonic clock, not by the report times: kept */
+	sessions_free(&ss);
+	sessions_init(&ss, 100, 10 * 1000000LL, 8000);
+	ss.mono_us = 500 * 1000000LL;
+	(void)feed(IN("100.000000", "link-connect") "|a|pass|1.2.3.4:5|6.7.8.9:25");
+	ss.mono_us += 3600 * 1000000LL;
+	snprintf(line, sizeof(line), "report|0.6|101.000000|smtp-in|timeout|"
+	    "00000000000000b2");
+	(void)feed(line);
+	CHECK_INT(ss.count, 2);
+	CHECK_INT(stats.expired, 0);
+	/* idle by both: expired */
+	snprintf(line, sizeof(line), "report|0.6|112.000000|smtp-in|timeout|"
 	    "00000000000000b2");
 	(void)feed(line);
 	CHECK_INT(ss.count, 1);
@@ -268,6 +290,51 @@ test_caps(void)
 	sessions_free(&ss);
 }
 
+/* The corners smtpd really produces (protocol.md 3.3). */
+static void
+test_corners(void)
+{
+	struct session	*s;
+	struct report	 r;
+	const char	*errstr, *line;
+
+	sessions_init(&ss, 100, 1000000000LL, 8000);
+	/* a refused second MAIL FROM keeps the accepted sender */
+	(void)feed(IN("1.000000", "tx-begin") "|49a6a5c2");
+	s = feed(IN("1.000001", "tx-mail") "|49a6a5c2|ok|alice@example.org");
+	s = feed(IN("1.000002", "tx-mail") "|49a6a5c2|permfail|mallory@x");
+	CHECK_INT(s->tx.state, TXS_OPEN);
+	CHECK_INT(s->tx.mail_result, RES_OK);
+	CHECK_MEM(s->tx.from.p, s->tx.from.len, "alice@example.org");
+	CHECK_INT(s->tx_count, 1);
+	/* with no accepted sender, the failed one is the transaction's */
+	(void)feed(IN("1.000003", "tx-begin") "|49a6a5c3");
+	s = feed(IN("1.000004", "tx-mail") "|49a6a5c3|tempfail|bob@x");
+	CHECK_INT(s->tx.mail_result, RES_TEMPFAIL);
+	CHECK_MEM(s->tx.from.p, s->tx.from.len, "bob@x");
+	/* a commit the queue refused: the session ends, the tx aborted */
+	(void)feed(IN("1.000005", "tx-begin") "|49a6a5c4");
+	(void)feed(IN("1.000006", "tx-mail") "|49a6a5c4|ok|alice@example.org");
+	(void)feed(IN("1.000007", "tx-data") "|49a6a5c4|ok");
+	line = IN("1.000008", "link-disconnect");
+	CHECK(protocol_parse(line, strlen(line), &r, &errstr) == 0);
+	s = session_get(&ss, r.subsys, r.id, r.time_us);
+	session_apply(&ss, s, &r);
+	CHECK_INT(s->tx.result, TXR_ABORTED);
+	session_done(&ss, s, &r);
+	CHECK_INT(ss.count, 0);
+	/* a committed one stays committed */
+	(void)feed(IN("1.000009", "tx-begin") "|49a6a5c5");
+	(void)feed(IN("1.000010", "tx-commit") "|49a6a5c5|100");
+	line = IN("1.000011", "link-disconnect");
+	CHECK(protocol_parse(line, strlen(line), &r, &errstr) == 0);
+	s = session_get(&ss, r.subsys, r.id, r.time_us);
+	session_apply(&ss, s, &r);
+	CHECK_INT(s->tx.result, TXR_COMMIT);
+	session_done(&ss, s, &r);
+	sessions_free(&ss);
+}
+
 int
 main(void)
 {
@@ -276,5 +343,6 @@ main(void)
 	test_states();
 	test_smtp_out();
 	test_caps();
+	test_corners();
 	return (check_done("test_session"));
 }

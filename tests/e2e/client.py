@@ -268,6 +268,14 @@ def sc_tlsfail(port):
     s.quit()
 
 
+def sc_stuck(port):
+    """One message smtpd accepts but cannot deliver (it stays queued)."""
+    s = Session(port)
+    s.cmd(b"EHLO s-stuck.client.test", 250)
+    one_mail(s, b"alice@example.org", [b"held@stuck.test"], "stuck")
+    s.quit()
+
+
 def sc_manyrcpt(port, n=150):
     """One message to N recipients: records beyond the size cap."""
     s = Session(port)
@@ -334,6 +342,7 @@ SCENARIOS = {
     "abort": sc_abort,
     "8bit": sc_8bit,
     "mail2": sc_mail2,
+    "stuck": sc_stuck,
     "tlsplain": sc_tlsplain,
     "tlslogin": sc_tlslogin,
     "tlsfail": sc_tlsfail,

@@ -184,24 +184,30 @@ e2e_spool_check() {
 	return 1
 }
 
-# e2e_queue_ids: the message ids in the queue of the running smtpd.
+# e2e_queue_ids: the message ids in the queue of the running smtpd; fails
+# when smtpctl cannot ask it.
 e2e_queue_ids() {
-	$E2E_CHROOT smtpctl show queue 2>/dev/null | cut -c1-8 | sort -u
+	_q=$($E2E_CHROOT smtpctl show queue 2>&1) || {
+		e2e_log "smtpctl show queue: $_q"
+		return 1
+	}
+	[ -z "$_q" ] || printf '%s\n' "$_q" | cut -c1-8 | sort -u
 }
 
-# e2e_queue_drain: wait (15 s at most) until the running smtpd's queue is
-# empty.  What is left was made by this run (the spool was empty at the
-# start, e2e_spool_check) when its message id is in the raw stream: it is
-# removed by id with smtpctl, named, and the function fails.  Anything
-# else is named and left alone.
+# e2e_queue_drain [SECONDS]: wait (15 s at most) until the running smtpd's
+# queue is empty.  What is left was made by this run (the spool was empty
+# at the start, e2e_spool_check) when its message id is in the raw stream:
+# it is removed by id with smtpctl, named, and the function fails.
+# Anything else is named and left alone.
 e2e_queue_drain() {
 	_i=0
-	while [ -n "$(e2e_queue_ids)" ] && [ $_i -lt 75 ]; do
+	while :; do
+		_left=$(e2e_queue_ids) || return 1
+		[ -z "$_left" ] && return 0
+		[ $_i -ge $((${1:-15} * 5)) ] && break
 		sleep 0.2
 		_i=$((_i + 1))
 	done
-	_left=$(e2e_queue_ids)
-	[ -z "$_left" ] && return 0
 	for _m in $_left; do
 		if grep -q "^report|[^|]*|[^|]*|[^|]*|tx-begin|[^|]*|$_m\$" \
 		    "$E2E_DIR/capture/raw.stream"; then
@@ -258,6 +264,9 @@ action "relay" relay host smtp://127.0.0.1:$E2E_RELAY_PORT helo e2e.test \\
 match tag RELAYED from any for domain "remote.test" action "deliver"
 match from any for domain "example.test" action "deliver"
 match from any for domain "remote.test" action "relay"
+# Delivery fails temporarily: the message stays queued (queue checks).
+action "stuck" mda "exit 75" virtual <vusers>
+match from any for domain "stuck.test" action "stuck"
 EOF
 	[ -n "$E2E_TLS" ] || return 0
 	cat >> "$E2E_DIR/smtpd.conf" <<EOF

@@ -240,6 +240,23 @@ t_check "smtpd still greets after the sessions" e2e_banner "$E2E_PORT" 20
 # Every message was delivered or relayed: the run leaves no mail behind.
 t_check "the queue is empty at the end (the run left no mail)" \
     e2e_queue_drain
+
+# The check can fail: a message smtpd cannot deliver (mda exits 75) stays
+# queued; e2e_queue_drain must fail, name it, and remove it by its id.
+sc queue
+client stuck $CLIENT "$E2E_PORT" stuck
+stuck=$(e2e_queue_ids)
+t_check "queue: the undeliverable message is queued ($stuck)" \
+    test -n "$stuck"
+if e2e_queue_drain 1 > "$E2E_DIR/drain.log" 2>&1; then
+	t_fail "queue: e2e_queue_drain fails when mail is left"
+else
+	t_ok "queue: e2e_queue_drain fails when mail is left"
+fi
+t_check "queue: ... names the message" grep -q "message $stuck of this run" \
+    "$E2E_DIR/drain.log"
+t_check "queue: ... and removes it by id (the queue is empty again)" \
+    test -z "$(e2e_queue_ids)"
 sleep 0.2
 
 # Stop smtpd: the stream is complete; both filters see EOF and exit.

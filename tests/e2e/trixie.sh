@@ -131,9 +131,15 @@ e2e_root_ensure() {
 		return 1
 	fi
 	# Half-built roots of interrupted runs are never used: remove them.
+	# A debootstrap killed in its second stage may have left its own
+	# /proc or /sys mounted in there: unmount those first (deepest first).
 	for _d in "$FJ_CACHE"/trixie.tmp.* "$FJ_CACHE"/trixie.old.*; do
 		[ -e "$_d" ] || continue
 		e2e_log "removing $_d (an interrupted build)"
+		for _m in $(e2e_root_mounts "$_d" | sort -r); do
+			e2e_log "unmounting $_m (left by debootstrap)"
+			umount "$_m" || umount -l "$_m"
+		done
 		e2e_root_rm "$_d"
 	done
 	if ! e2e_root_ok "$E2E_ROOT_DIR"; then

@@ -9,7 +9,7 @@ build="gcc make pkg-config libjson-c-dev libevent-dev"
 case $profile in
 build)	want="$build" ;;
 check)	want="$build jq python3 valgrind clang libclang-rt-14-dev opensmtpd \
-	    rsyslog swaks nodejs npm debootstrap" ;;
+	    rsyslog logrotate swaks nodejs npm debootstrap" ;;
 demo)	want="$build jq python3 opensmtpd rsyslog swaks" ;;
 bench)	want="$build jq python3 rsyslog" ;;
 *)	echo "usage: mk/deps.sh build|check|demo|bench" >&2; exit 2 ;;

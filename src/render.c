@@ -472,7 +472,9 @@ r_event(struct ctx *c)
 		w_raw(&c->w, reason, strlen(reason));
 		W(c, "\"");
 	}
-	if (start >= 0 && start <= r->time_us) {
+	/* nanoseconds in a signed 64-bit long: about 292 years at most */
+	if (start >= 0 && start <= r->time_us &&
+	    r->time_us - start <= INT64_MAX / 1000) {
 		W(c, ",\"start\":\"");
 		w_time(&c->w, start);
 		W(c, "\",\"end\":\"");

@@ -289,7 +289,7 @@ e2e_start_rsyslog() {
 	fi
 	rsyslogd -n -f "$E2E_DIR/rsyslog/rsyslog.conf" \
 	    -i "$E2E_DIR/rsyslog/rsyslogd.pid" \
-	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 9>&- &
+	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 8>&- 9>&- &
 	E2E_RSYSLOG_PID=$!
 	_i=0
 	while [ ! -S "$E2E_DIR/rsyslog/log.sock" ]; do
@@ -326,10 +326,10 @@ e2e_start_smtpd() {
 	# Mail in the spool would be delivered (and reported) at start-up;
 	# it is not ours to deliver, nor to delete.
 	e2e_spool_check || return 1
-	# 9>&-: the daemons must not hold the run lock.  chroot execs smtpd:
-	# $! is smtpd's PID either way.
+	# 8>&- 9>&-: the daemons must not hold the run lock nor the root's
+	# (trixie.sh).  chroot execs smtpd: $! is smtpd's PID either way.
 	$E2E_CHROOT smtpd -d -f "$E2E_IN/smtpd.conf" > "$E2E_DIR/smtpd.log" \
-	    2>&1 9>&- &
+	    2>&1 8>&- 9>&- &
 	E2E_SMTPD_PID=$!
 	_i=0
 	until e2e_banner "$E2E_PORT" 5; do

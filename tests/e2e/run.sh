@@ -508,14 +508,16 @@ sc mail2
 jqt "mail2: the refused second MAIL FROM is a failure of its own" 'sc("mail2")
     | act("tx-mail") | length == 2
     and (.[0] | .event.outcome == "success")
-    and (.[1] | .event.outcome == "failure" and .event.reason == "permfail")'
+    and (.[1] | .event.outcome == "failure" and .event.reason == "permfail"
+        and .opensmtpd.tx.refused_from == "mallory@example.org")'
 jqt "mail2: the commit still names the first sender, mail_result ok" '
     sc("mail2") | act("tx-commit") | one
     | .email.from.address == ["alice@example.org"]
     and .opensmtpd.tx.mail_result == "ok"
     and .email.to.address == ["bob@example.test"]'
 jqt "mail2: the second sender is in no transaction state" 'sc("mail2")
-    | [.[] | .email.from.address // [] | .[]] | all(. == "alice@example.org")'
+    | ([.[] | .email.from.address // [] | .[]] | all(. == "alice@example.org"))
+    and ([.[] | select(.opensmtpd.tx.refused_from != null)] | length == 1)'
 
 # -- 150 recipients: records over the size cap are cut down, not cut off
 sc manyrcpt

@@ -123,7 +123,9 @@ e2e_root_ensure() {
 		return 1
 	fi
 	# Two runs never build at the same time (nor remove each other's
-	# half-built roots).
+	# half-built roots); building or replacing takes the lock exclusive,
+	# using the root keeps it shared until the run ends (fd 8), so a root
+	# is never replaced under a run that uses it.
 	exec 8> "$FJ_CACHE/.trixie.lock"
 	if ! flock -w 900 8; then
 		E2E_ROOT_WHY="another run holds $FJ_CACHE/.trixie.lock"
@@ -151,7 +153,7 @@ e2e_root_ensure() {
 			return 1
 		fi
 	fi
-	exec 8>&-
+	flock -s 8
 	E2E_ROOT=$E2E_ROOT_DIR
 	# The same names as on the host, for smtpd's resolver.
 	cmp -s /etc/hosts "$E2E_ROOT/etc/hosts" ||

@@ -510,6 +510,13 @@ jqt "mail2: the refused second MAIL FROM is a failure of its own" 'sc("mail2")
     and (.[0] | .event.outcome == "success")
     and (.[1] | .event.outcome == "failure" and .event.reason == "permfail"
         and .opensmtpd.tx.refused_from == "mallory@example.org")'
+# What smtpd sent (0.6 and 0.7: result before address), so the checks
+# below are about the case the scenario means.
+t_check "mail2: smtpd reported tx-mail|<current msgid>|permfail|<second>" \
+    awk -F'|' '$5 == "tx-begin" { m[$6] = $7 }
+	$5 == "tx-mail" && $8 == "permfail" && $9 == "mallory@example.org" &&
+	    $7 != "00000000" && m[$6] == $7 { f = 1 }
+	END { exit !f }' "$RAW"
 jqt "mail2: the commit still names the first sender, mail_result ok" '
     sc("mail2") | act("tx-commit") | one
     | .email.from.address == ["alice@example.org"]

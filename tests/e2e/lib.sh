@@ -20,7 +20,9 @@
 # remote MX) and on its local socket; all three and the relay action carry
 # the filters.  Mail for @example.test is delivered to /dev/null, mail for
 # @remote.test is relayed to the second listener (smtp-out sessions), any
-# other domain is refused (550), so a rejected recipient is easy to make.
+# other domain is refused (550), so a rejected recipient is easy to make;
+# mail for @stuck.test is accepted but stays queued (its mda exits 75), for
+# the checks that the run leaves no mail behind.
 #
 # Only one smtpd can run on a machine (its spool and control socket are
 # compiled in): e2e_start refuses to start when one runs, and holds a lock
@@ -311,7 +313,8 @@ e2e_start_smtpd() {
 		    "only one can (stop it first)"
 		return 1
 	fi
-	for _port in "$E2E_PORT" "$E2E_RELAY_PORT" ${E2E_TLS:+"$E2E_TLS_PORT"}; do
+	for _port in "$E2E_PORT" "$E2E_RELAY_PORT" \
+	    ${E2E_TLS:+"$E2E_TLS_PORT"}; do
 		if e2e_port_busy "$_port"; then
 			e2e_log "127.0.0.1:$_port is in use"
 			return 1

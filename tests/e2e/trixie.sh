@@ -67,6 +67,14 @@ e2e_root_build() {
 		E2E_ROOT_WHY="debootstrap is not installed (sh mk/deps.sh check)"
 		return 1
 	fi
+	# A quick look first: without network, say so in seconds (debootstrap's
+	# wget would retry for minutes where packets are dropped).
+	if ! wget -q -T 15 -t 2 -O /dev/null \
+	    "$E2E_ROOT_MIRROR/dists/trixie/Release"; then
+		E2E_ROOT_WHY="no network, or no mirror at $E2E_ROOT_MIRROR"
+		E2E_ROOT_WHY="$E2E_ROOT_WHY (cannot fetch dists/trixie/Release)"
+		return 1
+	fi
 	_t=$(mktemp -d "$FJ_CACHE/trixie.tmp.XXXXXX") || {
 		E2E_ROOT_WHY="cannot make a directory in $FJ_CACHE"
 		return 1
@@ -80,7 +88,10 @@ e2e_root_build() {
 	if ! timeout 900 debootstrap --foreign --variant=minbase \
 	    --include="$E2E_ROOT_PKGS" trixie "$_t" "$E2E_ROOT_MIRROR" \
 	    > "$_log" 2>&1; then
-		E2E_ROOT_WHY="debootstrap trixie failed (no network, or no mirror at $E2E_ROOT_MIRROR?): $(grep -E '^E:' "$_log" | head -2 | tr '\n' ' ')(log: $_log)"
+		E2E_ROOT_WHY="debootstrap trixie failed (no network, or no"
+		E2E_ROOT_WHY="$E2E_ROOT_WHY mirror at $E2E_ROOT_MIRROR?):"
+		E2E_ROOT_WHY="$E2E_ROOT_WHY $(grep -E '^E:' "$_log" | head -2 |
+		    tr '\n' ' ')(log: $_log)"
 		e2e_root_rm "$_t"
 		return 1
 	fi
@@ -90,7 +101,9 @@ e2e_root_build() {
 	chmod 755 "$_t/usr/sbin/policy-rc.d"
 	if ! timeout 900 chroot "$_t" /debootstrap/debootstrap --second-stage \
 	    >> "$_log" 2>&1; then
-		E2E_ROOT_WHY="debootstrap --second-stage failed: $(grep -E '^[EW]:' "$_log" | tail -2 | tr '\n' ' ')(log: $_log)"
+		E2E_ROOT_WHY="debootstrap --second-stage failed:"
+		E2E_ROOT_WHY="$E2E_ROOT_WHY $(grep -E '^[EW]:' "$_log" |
+		    tail -2 | tr '\n' ' ')(log: $_log)"
 		e2e_root_rm "$_t"
 		return 1
 	fi

@@ -46,6 +46,8 @@ fi
 
 START=$(date +%s)
 V=
+# The totals of make check name the generation, then the smtpd version.
+T_SUITE=e2e:$E2E_GEN
 T_PREFIX="[$E2E_GEN] "
 case $E2E_GEN in
 bookworm)
@@ -191,6 +193,7 @@ V=$(sed -n 's/^config|smtpd-version|//p' "$RAW" | head -1)
 VLOG=$(sed -n 's/.*OpenSMTPD \([^ ]*\) starting.*/\1/p' "$E2E_DIR/smtpd.log" |
     head -1)
 T_PREFIX="[smtpd $V] "
+T_SUITE=e2e:$V
 e2e_log "$GEN_NAME: package opensmtpd $WANT_PKG, config|smtpd-version $V"
 
 # ---- the sessions ----------------------------------------------------

@@ -9,8 +9,10 @@
 #               debootstrap root under chroot (tests/e2e/trixie.sh), the
 #               filter built inside it; adds STARTTLS + AUTH scenarios
 #   (default: both, one after the other; E2E_GENS="..." does the same)
-#   -capture    also cut the raw report stream of the bookworm run into
-#               tests/streams/e2e-<scenario>.stream (golden inputs)
+#   -capture    also cut the raw report stream of the run into
+#               tests/streams/e2e-<scenario>.stream (bookworm: every
+#               scenario but the TLS ones) and e2e-v07-<scenario>.stream
+#               (trixie: ehlo, mail2, relay, socket and the TLS ones)
 # Environment: E2E_FILTER (binary for bookworm, default ./filter-jsonlog),
 # E2E_PORT, E2E_RELAY_PORT and E2E_TLS_PORT (2525, 2526, 2527), FJ_CACHE
 # (/var/cache/filter-jsonlog), E2E_KEEP=1 keeps the work directory,
@@ -59,8 +61,6 @@ trixie)
 	GEN_NAME="Debian trixie's smtpd (chroot)"
 	WANT_PV=0.7
 	E2E_TLS=1
-	[ -n "$capture" ] && e2e_log "-capture: only the bookworm run is cut"
-	capture=
 	;;
 esac
 
@@ -274,8 +274,16 @@ NREC=$(wc -l < "$R" 2>/dev/null || echo 0)
 echo "e2e: smtpd reported $NREP events; rsyslogd wrote $NREC records"
 
 if [ -n "$capture" ]; then
-	python3 "$E2E_HERE/split-streams.py" "$RAW" "$T_TOP/tests/streams" \
-	    "$E2E_RELAY_PORT"
+	if [ "$E2E_GEN" = bookworm ]; then
+		python3 "$E2E_HERE/split-streams.py" "$RAW" \
+		    "$T_TOP/tests/streams" "$E2E_RELAY_PORT" e2e- ehlo helo \
+		    auth rcpt rset big abort 8bit manyrcpt relay socket \
+		    concurrent mail2
+	else
+		python3 "$E2E_HERE/split-streams.py" "$RAW" \
+		    "$T_TOP/tests/streams" "$E2E_RELAY_PORT" e2e-v07- ehlo \
+		    mail2 relay socket tlsplain tlslogin tlsfail
+	fi
 fi
 
 # ---- assertions on the record file -----------------------------------

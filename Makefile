@@ -80,6 +80,7 @@ check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
 	-@$(MAKE) check-golden
 	-@$(MAKE) check-e2e
 	-@$(MAKE) check-examples
+	-@$(MAKE) check-elastic
 	-@$(MAKE) check-robust
 	-@$(MAKE) check-asan
 	-@$(MAKE) check-fuzz
@@ -96,6 +97,11 @@ check-e2e: $(PROG) $(TEST_JSON)
 
 check-examples: $(PROG) $(TEST_JSON)
 	@sh tests/examples/run.sh
+
+# A real Elasticsearch on 127.0.0.1 (fetched from Maven Central once,
+# cached in /var/cache/filter-jsonlog): templates, records, dashboards.
+check-elastic: $(PROG)
+	@sh tests/elastic/run.sh
 
 check-robust: $(PROG) $(TEST_JSON)
 	@sh tests/robust/run.sh
@@ -136,5 +142,5 @@ clean:
 	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
 	rm -rf tests/out tests/asan-build tests/fuzz/build
 
-.PHONY: all check check-unit check-golden check-e2e check-examples check-fuzz check-robust \
+.PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-fuzz check-robust \
 	check-asan regen deps-check deps-demo demo bench fuzz install clean

@@ -187,6 +187,8 @@ struct tx {
 	uint8_t		 data_result;
 	uint8_t		 result;
 	uint8_t		 have_size;
+	uint8_t		 late_rcpt;	/* last reopened by a tx-rcpt after
+					   its reset (smtp-out) */
 	struct estr	 from;
 	uint64_t	 size;
 	int64_t		 begin_us;

@@ -14,7 +14,11 @@ Installs into Elasticsearch (PUT, replacing older versions):
   _ingest/pipeline/opensmtpd-jsonlog               elasticsearch/ingest-pipeline.json
   _component_template/opensmtpd-jsonlog-settings   elasticsearch/component-template-settings.json
   _component_template/opensmtpd-jsonlog-mappings   elasticsearch/component-template-mappings.json
-  _index_template/logs-opensmtpd                   elasticsearch/index-template.json
+  _index_template/opensmtpd-jsonlog                elasticsearch/index-template.json
+What the cluster lacks is left out or replaced, one line each: no ILM API
+(Serverless, test builds): no policy; no ingest processors of the pipeline:
+no pipeline; a missing field type (match_only_text, constant_keyword ...):
+the nearest one (text, keyword ...).
 and imports into Kibana (overwriting objects with the same ids):
   saved-objects.ndjson    data view logs-opensmtpd.*, searches, visualizations,
                           a map and the [OpenSMTPD] dashboards
@@ -31,7 +35,9 @@ options:
   -h, --help            this text
 
 credentials (environment only, so they stay out of ps and shell history):
-  ES_API_KEY                  Elasticsearch API key (base64 id:key), or
+  ES_API_KEY                  Elasticsearch API key as id:api_key (the "id" and
+                              "api_key" of POST _security/api_key's answer, joined
+                              by a colon: the form Filebeat's api_key takes), or
   ES_USER, ES_PASSWORD        basic authentication
   KIBANA_API_KEY, KIBANA_USER, KIBANA_PASSWORD
                               the same for Kibana; default: the Elasticsearch ones
@@ -93,11 +99,24 @@ if [ -z "$dry" ]; then
 	umask 077
 fi
 
+# api_key_header ID:KEY: the value of the Authorization header.  An
+# already encoded key (no colon) is passed as it is.
+api_key_header() {
+	case $1 in
+	*:*)	if command -v base64 >/dev/null 2>&1; then
+			printf '%s' "$1" | base64 | tr -d '\n'
+		else
+			printf '%s' "$1" | openssl base64 -A
+		fi ;;
+	*)	printf '%s' "$1" ;;
+	esac
+}
+
 # curl reads the credentials from a config file, never from argv.
 auth_config() {	# file api_key user password
 	: > "$1"
 	if [ -n "$2" ]; then
-		printf 'header = "Authorization: ApiKey %s"\n' "$2" >> "$1"
+		printf 'header = "Authorization: ApiKey %s"\n' "$(api_key_header "$2")" >> "$1"
 	elif [ -n "$3" ]; then
 		printf 'user = "%s:%s"\n' "$3" "$4" >> "$1"
 	fi
@@ -136,26 +155,116 @@ put_es() {
 	echo "ok: PUT $1"
 }
 
+# get_es PATH: GET, the answer in $tmp/body; status 0 when 2xx.  Quiet:
+# used to ask the cluster what it has.
+get_es() {
+	_code=$(curl -sS -o "$tmp/body" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
+	    "$es/$1" 2>/dev/null) || return 1
+	case $_code in 2??) return 0 ;; esac
+	return 1
+}
+
+# field_type_ok TYPE: the cluster can map a field of TYPE (asked through
+# _index_template/_simulate, which creates nothing).
+field_type_ok() {
+	_code=$(curl -sS -o "$tmp/probe" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
+	    -X POST "$es/_index_template/_simulate" -H 'Content-Type: application/json' \
+	    --data-binary "{\"index_patterns\":[\"opensmtpd-jsonlog-probe-*\"],\"priority\":0,\"template\":{\"mappings\":{\"properties\":{\"f\":{\"type\":\"$1\"}}}}}" \
+	    2>/dev/null) || return 0
+	case $_code in 2??) return 0 ;; esac
+	# Only a missing type counts; any other refusal shows up later.
+	grep -q "mapper type \[$1\]" "$tmp/probe" && return 1
+	return 0
+}
+
+# The cluster decides what is installed.  Without an ILM API (Serverless,
+# test builds, OpenSearch) the policy and index.lifecycle.name are left out;
+# without the processors the pipeline uses, the pipeline and
+# index.default_pipeline; a field type the cluster lacks becomes the
+# nearest one it has.  Each decision is one line of output.  The copies
+# sent are in $tmp/es (same file names).
+adapt() {
+	src=$1 dst=$2
+	mkdir -p "$dst"
+	cp "$src"/*.json "$dst/"
+	want_ilm=1 want_pipeline=1
+	if ! get_es _ilm/status; then
+		want_ilm=
+		echo "note: this cluster has no ILM API: the policy opensmtpd-jsonlog and index.lifecycle.name are left out (set a retention of your own)"
+	fi
+	if get_es "_nodes/ingest?filter_path=nodes.*.ingest.processors.type"; then
+		have=" $(grep -o '"type":"[^"]*"' "$tmp/body" | sed 's/"type":"\(.*\)"/\1/' | sort -u | tr '\n' ' ') "
+		# Processor names: the keys of the processor objects, six spaces in.
+		missing=
+		for p in $(sed -n 's/^      "\([a-z_]*\)": {$/\1/p' "$src/ingest-pipeline.json" | sort -u); do
+			case $have in *" $p "*) ;; *) missing="$missing $p" ;; esac
+		done
+		if [ -n "$missing" ]; then
+			want_pipeline=
+			echo "note: this cluster lacks the ingest processors$missing: the pipeline opensmtpd-jsonlog and index.default_pipeline are left out (records are stored as shipped: no syslog-line decoding, no GeoIP, no event.ingested)"
+		fi
+	fi
+	if [ -z "$want_ilm" ]; then
+		sed '/"index.lifecycle.name"/d' "$src/component-template-settings.json" \
+		    > "$dst/component-template-settings.json"
+	fi
+	if [ -z "$want_pipeline" ]; then
+		sed '/"index.default_pipeline"/d' "$dst/component-template-settings.json" \
+		    > "$dst/settings.tmp" && mv "$dst/settings.tmp" "$dst/component-template-settings.json"
+	fi
+	for pair in match_only_text:text constant_keyword:keyword wildcard:keyword \
+	    date_nanos:date flattened:object; do
+		t=${pair%%:*} n=${pair#*:}
+		grep -q "\"type\": \"$t\"" "$dst/component-template-mappings.json" || continue
+		field_type_ok "$t" && continue
+		echo "note: this cluster has no field type $t: mapped as $n instead"
+		sed "s/\"type\": \"$t\"/\"type\": \"$n\"/" "$dst/component-template-mappings.json" \
+		    > "$dst/mappings.tmp" && mv "$dst/mappings.tmp" "$dst/component-template-mappings.json"
+	done
+}
+
+# The version: GET / where the cluster has it (test builds without the
+# rest-root module answer 405), else the local node's.
+es_version() {
+	if get_es ""; then
+		sed -n 's/.*"number"[ ]*:[ ]*"\([^"]*\)".*/\1/p' "$tmp/body" | head -n 1
+	elif get_es "_nodes/_local?filter_path=nodes.*.version"; then
+		sed -n 's/.*"version"[ ]*:[ ]*"\([^"]*\)".*/\1/p' "$tmp/body" | head -n 1
+	else
+		request "$tmp/es.cfg" GET "$es/" || return 1
+	fi
+}
+
 if [ -z "$skip_es" ]; then
+	d="$here/elasticsearch"
+	want_ilm=1 want_pipeline=1
 	if [ -n "$dry" ]; then
 		echo "GET $es/"
 	else
 		auth_config "$tmp/es.cfg" "${ES_API_KEY:-}" "${ES_USER:-}" "${ES_PASSWORD:-}"
-		request "$tmp/es.cfg" GET "$es/" ||
+		v=$(es_version) ||
 		    die "Elasticsearch at $es does not answer as expected"
-		v=$(sed -n 's/.*"number"[ ]*:[ ]*"\([^"]*\)".*/\1/p' "$tmp/body" | head -n 1)
 		case $v in
 		7.1[7-9]*|[8-9].*) echo "ok: Elasticsearch $v" ;;
 		'')	echo "load.sh: warning: could not read the Elasticsearch version" >&2 ;;
 		*)	die "Elasticsearch $v is too old: 7.17 or 8.x is needed" ;;
 		esac
+		adapt "$here/elasticsearch" "$tmp/es"
+		d="$tmp/es"
 	fi
-	d="$here/elasticsearch"
-	put_es _ilm/policy/opensmtpd-jsonlog "$d/ilm-policy.json"
-	put_es _ingest/pipeline/opensmtpd-jsonlog "$d/ingest-pipeline.json"
+	[ -n "$want_ilm" ] && put_es _ilm/policy/opensmtpd-jsonlog "$d/ilm-policy.json"
+	[ -n "$want_pipeline" ] && put_es _ingest/pipeline/opensmtpd-jsonlog "$d/ingest-pipeline.json"
 	put_es _component_template/opensmtpd-jsonlog-settings "$d/component-template-settings.json"
 	put_es _component_template/opensmtpd-jsonlog-mappings "$d/component-template-mappings.json"
-	put_es _index_template/logs-opensmtpd "$d/index-template.json"
+	put_es _index_template/opensmtpd-jsonlog "$d/index-template.json"
+	# Releases before 0.2 named the index template logs-opensmtpd, a
+	# name Fleet could give a template of its own: remove ours.
+	if [ -z "$dry" ] && get_es _index_template/logs-opensmtpd &&
+	    grep -q '"managed_by" *: *"filter-jsonlog"' "$tmp/body"; then
+		request "$tmp/es.cfg" DELETE "$es/_index_template/logs-opensmtpd" ||
+		    die "removing the old index template logs-opensmtpd failed"
+		echo "ok: DELETE _index_template/logs-opensmtpd (the old name)"
+	fi
 fi
 
 if [ -z "$skip_kibana" ]; then

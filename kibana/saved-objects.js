@@ -236,7 +236,10 @@ function search(id, title, description, query, columns) {
 			description: description,
 			hits: 0,
 			columns: columns,
-			sort: [['@timestamp', 'desc']],
+			// Many records share a millisecond (Filebeat sends
+			// @timestamp with milliseconds): event.sequence keeps a
+			// session's records in order within one.
+			sort: [['@timestamp', 'desc'], ['event.sequence', 'desc']],
 			version: 1,
 			kibanaSavedObjectMeta: { searchSourceJSON: searchSource(query) },
 		},
@@ -245,7 +248,7 @@ function search(id, title, description, query, columns) {
 	return id;
 }
 
-function geoMap(id, title, description, query) {
+function geoMap(id, title, description, query, geoField, label) {
 	const ref = 'layer_1_source_index_pattern';
 	objects.push({
 		type: 'map',
@@ -259,11 +262,11 @@ function geoMap(id, title, description, query) {
 				    isAutoSelect: true }, visible: true, alpha: 1,
 				    minZoom: 0, maxZoom: 24,
 				    style: { type: 'TILE' } },
-				{ id: 'smtp-clients', type: 'VECTOR',
-				    label: 'SMTP clients (connections)',
-				    sourceDescriptor: { id: 'smtp-clients-grid',
+				{ id: id + '-layer', type: 'VECTOR',
+				    label: label,
+				    sourceDescriptor: { id: id + '-grid',
 				    type: 'ES_GEO_GRID',
-				    geoField: 'source.geo.location',
+				    geoField: geoField,
 				    requestType: 'point', resolution: 'COARSE',
 				    metrics: [{ type: 'count' }],
 				    applyGlobalQuery: true,
@@ -346,7 +349,9 @@ const COMMIT_OUT = OUT + ' and event.action : "tx-commit"';
 const RCPT_OK_IN = IN + ' and event.action : "tx-rcpt" and event.outcome : "success"';
 const RCPT_FAIL_IN = IN + ' and event.action : "tx-rcpt" and event.outcome : "failure"';
 const RCPT_OUT = OUT + ' and event.action : "tx-rcpt"';
-const AUTH_FAIL = 'event.action : "link-auth" and event.outcome : "failure"';
+// smtp-in only: a link-auth failure of smtp-out is this server's own
+// login at a relay, not somebody trying passwords here.
+const AUTH_FAIL = IN + ' and event.action : "link-auth" and event.outcome : "failure"';
 const FILTER_REJECT = 'event.action : "filter-response" and event.outcome : "failure"';
 const FCRDNS_FAIL = CONNECT_IN + ' and opensmtpd.link.fcrdns : ("fail" or "error")';
 const TLS = 'tls.established : true';
@@ -371,7 +376,7 @@ ov.push(['visualization', metric('opensmtpd-delivered', 'OpenSMTPD: messages rel
     'tx-commit records of smtp-out: one per message handed to a remote server', COMMIT_OUT,
     count('messages relayed')), 32, 0, 8, 7]);
 ov.push(['visualization', metric('opensmtpd-auth-failures', 'OpenSMTPD: auth failures',
-    'link-auth records with outcome failure', AUTH_FAIL,
+    'smtp-in link-auth records with outcome failure', AUTH_FAIL,
     count('auth failures')), 40, 0, 8, 7]);
 ov.push(['visualization', bars('opensmtpd-activity', 'OpenSMTPD: activity over time',
     'Sessions, messages and recipients, each counted on its own event', '',
@@ -456,7 +461,8 @@ dashboard('opensmtpd-tls', '[OpenSMTPD] TLS',
 
 const se = [];
 se.push(['visualization', metric('opensmtpd-auth-failures-count', 'OpenSMTPD: failed logins',
-    'link-auth records with outcome failure', AUTH_FAIL, count('failed logins')), 0, 0, 12, 7]);
+    'smtp-in link-auth records with outcome failure (smtp-out failures are this server\'s own relay logins)',
+    AUTH_FAIL, count('failed logins')), 0, 0, 12, 7]);
 se.push(['visualization', metric('opensmtpd-filter-rejects-count', 'OpenSMTPD: filter rejects',
     'filter-response records that rejected or disconnected', FILTER_REJECT,
     count('filter rejects')), 12, 0, 12, 7]);
@@ -467,10 +473,10 @@ se.push(['visualization', metric('opensmtpd-rcpt-refused-count', 'OpenSMTPD: rec
     'tx-rcpt records of smtp-in with outcome failure', RCPT_FAIL_IN,
     count('recipients refused')), 36, 0, 12, 7]);
 se.push(['visualization', bars('opensmtpd-auth-failures-time', 'OpenSMTPD: failed logins over time',
-    'link-auth failures by client address', AUTH_FAIL,
+    'smtp-in link-auth failures by client address', AUTH_FAIL,
     () => [count(), dateHistogram(), terms('source.ip', 'group', 5, 'client')]), 0, 7, 24, 15]);
 se.push(['visualization', table('opensmtpd-auth-failures-table', 'OpenSMTPD: failed logins by user and address',
-    'link-auth failures', AUTH_FAIL,
+    'smtp-in link-auth failures', AUTH_FAIL,
     () => [count('failures'), terms('user.name', 'bucket', 20, 'user'),
 	terms('source.ip', 'bucket', 10, 'client')]), 24, 7, 24, 15]);
 se.push(['visualization', table('opensmtpd-rejected-rcpt', 'OpenSMTPD: refused recipients and reason',
@@ -497,7 +503,8 @@ se.push(['visualization', table('opensmtpd-fcrdns-failures', 'OpenSMTPD: FCrDNS 
 	terms('opensmtpd.link.fcrdns', 'bucket', 2, 'FCrDNS'),
 	terms('opensmtpd.link.rdns', 'bucket', 3, 'rDNS')]), 32, 37, 16, 15]);
 se.push(['map', geoMap('opensmtpd-clients-map', 'OpenSMTPD: where clients connect from',
-    'GeoIP of source.ip on smtp-in link-connect (the ingest pipeline adds source.geo)', CONNECT_IN),
+    'GeoIP of source.ip on smtp-in link-connect (the ingest pipeline adds source.geo)', CONNECT_IN,
+    'source.geo.location', 'SMTP clients (connections)'),
     0, 52, 32, 20]);
 se.push(['visualization', table('opensmtpd-client-countries', 'OpenSMTPD: client countries',
     'GeoIP country of smtp-in connections', CONNECT_IN,
@@ -558,14 +565,18 @@ de.push(['visualization', table('opensmtpd-out-slowest', 'OpenSMTPD: slowest out
     'Time from tx-begin to tx-commit per remote server', COMMIT_OUT,
     () => [metricOf('max', 'event.duration', 'slowest'), terms('destination.ip', 'bucket', 10, 'server'),
 	metricOf('avg', 'event.duration', 'average')]), 24, 37, 24, 15]);
+de.push(['map', geoMap('opensmtpd-destinations-map', 'OpenSMTPD: where mail is relayed to',
+    'GeoIP of destination.ip on smtp-out link-connect (the ingest pipeline adds destination.geo)',
+    OUT + ' and event.action : "link-connect"', 'destination.geo.location',
+    'Remote servers (connections)'), 0, 52, 48, 20]);
 de.push(['search', search('opensmtpd-delivery-search', 'OpenSMTPD: delivery problems',
     'smtp-out refusals and sessions that ended without connecting',
     '(' + RCPT_OUT + ' and event.outcome : "failure") or (' + OUT +
     ' and event.action : "link-disconnect" and not destination.address : *)',
     ['destination.ip', 'opensmtpd.link.greeting', 'email.from.address',
-     'opensmtpd.tx.rcpt_rejected', 'event.reason', 'email.local_id']), 0, 52, 48, 15]);
+     'opensmtpd.tx.rcpt_rejected', 'event.reason', 'email.local_id']), 0, 72, 48, 15]);
 dashboard('opensmtpd-delivery', '[OpenSMTPD] Delivery',
-    'Outgoing (smtp-out) results, failures by destination and recipient', de);
+    'Outgoing (smtp-out) results, failures by destination and recipient, a map of destinations', de);
 
 // ---- output ----------------------------------------------------------
 

@@ -9,7 +9,8 @@ build="gcc make pkg-config libjson-c-dev libevent-dev"
 case $profile in
 build)	want="$build" ;;
 check)	want="$build jq python3 valgrind clang libclang-rt-14-dev opensmtpd \
-	    rsyslog logrotate swaks nodejs npm debootstrap" ;;
+	    rsyslog logrotate swaks nodejs npm curl unzip maven \
+	    openjdk-17-jre-headless rsyslog-elasticsearch debootstrap" ;;
 demo)	want="$build jq python3 opensmtpd rsyslog swaks" ;;
 bench)	want="$build jq python3 rsyslog" ;;
 *)	echo "usage: mk/deps.sh build|check|demo|bench" >&2; exit 2 ;;
@@ -27,6 +28,10 @@ for p in $want; do
 	# command is enough.
 	nodejs)	command -v node >/dev/null 2>&1 && continue ;;
 	npm)	command -v npm >/dev/null 2>&1 && continue ;;
+	# The same for Java and Maven (an image may bring its own).
+	openjdk-17-jre-headless)
+		command -v java >/dev/null 2>&1 && continue ;;
+	maven)	command -v mvn >/dev/null 2>&1 && continue ;;
 	esac
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
 	[ "$s" = "install ok installed" ] || missing="$missing $p"

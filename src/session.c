@@ -326,7 +326,8 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		 * tx-commit, tx-rollback or tx-reset comes for it.
 		 */
 		if (s->tx.state == TXS_OPEN && s->tx.result == TXR_NONE)
-			s->tx.result = TXR_ABORTED;
+			s->tx.result = s->tx.late_rcpt ? TXR_ROLLBACK :
+			    TXR_ABORTED;
 		break;
 	case RPT_PROTOCOL_SERVER:
 		/* A 334 challenge: the client's next line is AUTH data. */
@@ -685,10 +686,18 @@ tx_for(struct session *s, const struct report *r, int open)
 	struct tx	*tx = &s->tx;
 
 	if (tx->state != TXS_NONE && tx->msgid == r->msgid) {
+		/*
+		 * smtp-out reports a refused RCPT after the rollback and
+		 * reset it caused, then usually goes on with the same
+		 * transaction.  If nothing more comes for it, it ended
+		 * rolled back (see RPT_LINK_DISCONNECT).
+		 */
 		if (tx->state == TXS_CLOSED && open) {
 			tx->state = TXS_OPEN;
 			tx->result = TXR_NONE;
-		}
+			tx->late_rcpt = r->event == RPT_TX_RCPT;
+		} else if (r->event != RPT_TX_RCPT)
+			tx->late_rcpt = 0;
 		return (tx);
 	}
 	if (!open)

@@ -1,9 +1,11 @@
 # Shared by the test scripts (sourced, POSIX sh).
 # t_ok/t_fail count results; t_skip counts a part that could not run (it
-# is neither a pass nor a failure, and the summary shows it); t_done prints
-# "<suite>: N passed, M failed[, K not run]", appends the counts to
-# tests/out/results for the make check summary, and returns non-zero when
-# something failed.  T_PREFIX, when set, starts every FAIL line.
+# is neither a pass nor a failure: t_done adds "<suite> K" to
+# tests/out/notrun, the reasons are in tests/out/<suite>/notrun.txt, and
+# the summary lists them); t_done prints "<suite>: N passed, M failed[, K
+# not run]", appends the counts to tests/out/results for the make check
+# summary, and returns non-zero when something failed.  T_PREFIX, when
+# set, starts every FAIL line.
 
 T_PASS=0
 T_FAIL=0
@@ -29,6 +31,8 @@ t_fail() {
 t_skip() {
 	T_SKIP=$((T_SKIP + 1))
 	echo "NOT RUN - $T_PREFIX$1: $2" >&2
+	mkdir -p "$T_TOP/tests/out/$T_SUITE"
+	echo "$1: $2" >> "$T_TOP/tests/out/$T_SUITE/notrun.txt"
 	return 0
 }
 
@@ -41,7 +45,9 @@ t_check() {
 
 t_done() {
 	mkdir -p "$T_TOP/tests/out"
-	echo "$T_SUITE $T_PASS $T_FAIL $T_SKIP" >> "$T_TOP/tests/out/results"
+	echo "$T_SUITE $T_PASS $T_FAIL" >> "$T_TOP/tests/out/results"
+	[ "$T_SKIP" = 0 ] ||
+	    echo "$T_SUITE $T_SKIP" >> "$T_TOP/tests/out/notrun"
 	if [ "$T_SKIP" = 0 ]; then
 		echo "$T_SUITE: $T_PASS passed, $T_FAIL failed"
 	else

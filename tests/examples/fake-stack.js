@@ -35,6 +35,10 @@ const server = http.createServer((req, res) => {
 			    reason: 'missing authentication credentials' }, status: 401 });
 		if (req.method === 'GET' && req.url === '/')
 			return send(200, { name: 'fake', version: { number: '8.11.3' } });
+		// Asked by load.sh to find out what the cluster has: the fake
+		// says it has ILM and keeps quiet on the rest (404: unknown).
+		if (req.method === 'GET' && req.url === '/_ilm/status')
+			return send(200, { operation_mode: 'RUNNING' });
 		if (req.method === 'PUT')
 			return send(200, { acknowledged: true });
 		if (req.method === 'POST' && req.url.includes('/api/saved_objects/_import')) {

@@ -115,7 +115,7 @@ const ilmDoc = readJSON(ilmFile) || {};
 const installs = {};
 const loadSh = path.join(root, 'kibana', 'load.sh');
 if (check(fs.existsSync(loadSh), 'kibana/load.sh missing')) {
-	const re = /^\s*put_es\s+(\S+)\s+(\S+)/gm;
+	const re = /^[^#\n]*?\bput_es\s+(\S+)\s+(\S+)/gm;
 	let m;
 	const text = fs.readFileSync(loadSh, 'utf8');
 	while ((m = re.exec(text)) !== null) {
@@ -355,7 +355,8 @@ for (const [f, s] of Object.entries(seen)) {
 // appear in the filter's output.  Derived fields need their origin there.
 const SHIPPER = [/^message$/, /^error\./, /^tags$/, /^host\./, /^agent\./,
     /^log\.file\./, /^log\.syslog\./, /^data_stream\./, /^event\.ingested$/];
-const DERIVED = [[/^source\.geo\./, 'source.ip'], [/^source\.as\./, 'source.ip']];
+const DERIVED = [[/^source\.geo\./, 'source.ip'], [/^source\.as\./, 'source.ip'],
+    [/^destination\.geo\./, 'destination.ip'], [/^destination\.as\./, 'destination.ip']];
 function foreignOrigin(f) {
 	if (SHIPPER.some((re) => re.test(f))) return true;
 	for (const [re, origin] of DERIVED)

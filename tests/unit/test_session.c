@@ -196,6 +196,8 @@ static void
 test_smtp_out(void)
 {
 	struct session	*s;
+	struct report	 r;
+	const char	*errstr, *line;
 
 	sessions_init(&ss, 100, 1000000000LL, 8000);
 	s = feed(OUT("1.000000", "link-connect") "||pass|127.0.0.1:4000|"
@@ -218,16 +220,30 @@ test_smtp_out(void)
 	s = feed(OUT("1.000009", "tx-rcpt") "|1a6ff621|permfail|bad@x");
 	CHECK_INT(s->tx.state, TXS_OPEN);
 	CHECK_INT(s->tx.result, TXR_NONE);
+	CHECK_INT(s->tx.late_rcpt, 1);
 	CHECK_INT(s->tx.have_mail, 1);
 	CHECK_INT(s->tx.nrcpt, 1);
 	CHECK_INT(s->tx_count, 1);
-	(void)feed(OUT("1.000010", "tx-envelope") "|1a6ff621|1a6ff62100000002");
+	s = feed(OUT("1.000010", "tx-envelope") "|1a6ff621|1a6ff62100000002");
+	CHECK_INT(s->tx.late_rcpt, 0);	/* it goes on */
 	s = feed(OUT("1.000011", "tx-rcpt") "|1a6ff621|ok|good@x");
 	CHECK_INT(s->tx.rcpt[1].nevp, 1);
 	CHECK(s->tx.evp[s->tx.rcpt[1].evp_first] == 0x1a6ff62100000002ULL);
 	s = feed(OUT("1.000012", "tx-commit") "|1a6ff621|100");
 	CHECK_INT(s->tx.result, TXR_COMMIT);
 	CHECK_INT(s->message_count, 1);
+	/* its last RCPT refused: rolled back, not aborted at the end */
+	(void)feed(OUT("1.000013", "tx-reset") "|1a6ff621");
+	(void)feed(OUT("1.000014", "tx-begin") "|1a6ff622");
+	(void)feed(OUT("1.000015", "tx-rollback") "|1a6ff622");
+	(void)feed(OUT("1.000016", "tx-reset") "|1a6ff622");
+	(void)feed(OUT("1.000017", "tx-rcpt") "|1a6ff622|permfail|bad@x");
+	line = OUT("1.000018", "link-disconnect");
+	CHECK(protocol_parse(line, strlen(line), &r, &errstr) == 0);
+	s = session_get(&ss, r.subsys, r.id, r.time_us);
+	session_apply(&ss, s, &r);
+	CHECK_INT(s->tx.result, TXR_ROLLBACK);
+	session_done(&ss, s, &r);
 	sessions_free(&ss);
 }
 

@@ -111,6 +111,8 @@ e2e_root_build() {
 		E2E_ROOT_WHY="debootstrap left mounts under $_t"
 		return 1
 	fi
+	# The downloaded packages are not needed any more (half the size).
+	rm -f "$_t"/var/cache/apt/archives/*.deb
 	cp /etc/hosts "$_t/etc/hosts"
 	[ -f /etc/resolv.conf ] && cp /etc/resolv.conf "$_t/etc/resolv.conf"
 	{

@@ -13,6 +13,9 @@
 #   BENCH_SCALE="1000 10000 100000"       BENCH_SCALE_EVENTS=1000000
 #   BENCH_SYSLOG_EVENTS=1000000           BENCH_SEED=1
 #   BENCH_VERSIONS="0.6 0.7"              TMPDIR (streams: ~0.5 GB)
+#   BENCH_PARTS may also name "elastic" (in the default set): the store
+#   and bulk-ingest figures of a real Elasticsearch (tests/bench/elastic.sh;
+#   BENCH_ES_EVENTS=200000); skipped with a note when no engine is to be had
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,10 +51,20 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-BENCH_TMP=$tmp BENCH_TOP=$top FILTER=$filter LC_ALL=C \
-    PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/bench.py &
-pid=$!
-wait "$pid"
-rc=$?
-pid=
+parts=${BENCH_PARTS:-throughput memory scaling syslog elastic}
+es_part=
+case " $parts " in *" elastic "*) es_part=1 ;; esac
+py_parts=$(echo " $parts " | sed 's/ elastic / /g; s/^ *//; s/ *$//')
+rc=0
+if [ -n "$py_parts" ]; then
+	BENCH_PARTS=$py_parts BENCH_TMP=$tmp BENCH_TOP=$top FILTER=$filter LC_ALL=C \
+	    PYTHONDONTWRITEBYTECODE=1 python3 tests/bench/bench.py &
+	pid=$!
+	wait "$pid"
+	rc=$?
+	pid=
+fi
+if [ -n "$es_part" ]; then
+	sh tests/bench/elastic.sh || rc=1
+fi
 exit $rc

@@ -242,6 +242,15 @@ if \$programname == "filter-jsonlog" and \$syslogfacility-text == "mail" then {
 }
 *.* action(type="omfile" file="$E2E_DIR/rsyslog/other.log")
 EOF
+	# >>> E2E_RSYSLOG_EXTRA: a file of rsyslog configuration put in front
+	# of the rules above (its rules see the records before their `stop`);
+	# used by tests/elastic/live.sh.
+	if [ -n "${E2E_RSYSLOG_EXTRA:-}" ]; then
+		cat "$E2E_RSYSLOG_EXTRA" "$E2E_DIR/rsyslog/rsyslog.conf" \
+		    > "$E2E_DIR/rsyslog/rsyslog.conf.new" &&
+		    mv "$E2E_DIR/rsyslog/rsyslog.conf.new" "$E2E_DIR/rsyslog/rsyslog.conf"
+	fi
+	# <<< E2E_RSYSLOG_EXTRA
 }
 
 # e2e_write_smtpd_conf [FILTER ARGS]: the jsonlog filter gets -S and ARGS.

@@ -123,8 +123,9 @@ fetch() {
 		say "$zip does not hold elasticsearch-$ES_VERSION/bin/elasticsearch"
 		return 1
 	fi
-	mv "$t/elasticsearch-$ES_VERSION" "$d" 2>/dev/null || [ -x "$d/bin/elasticsearch" ] ||
-	    { rm -rf "$t"; return 1; }
+	# Another run may have unpacked it meanwhile: keep the first.
+	[ -e "$d" ] || mv "$t/elasticsearch-$ES_VERSION" "$d" 2>/dev/null
+	[ -x "$d/bin/elasticsearch" ] || { rm -rf "$t"; say "cannot unpack into $d"; return 1; }
 	rm -rf "$t"
 	echo "$d"
 }
@@ -164,6 +165,7 @@ ensure_user() {
 	useradd --system --no-create-home --home-dir /nonexistent \
 	    --shell /usr/sbin/nologin "$ES_USER" 2>/dev/null ||
 	    adduser --system --no-create-home "$ES_USER" >/dev/null 2>&1 ||
+	    id -u "$ES_USER" >/dev/null 2>&1 ||
 	    { say "cannot create the system user $ES_USER"; return 1; }
 }
 
@@ -215,6 +217,12 @@ start() {
 		ensure_user || return 1
 		chown -R "$ES_USER:" "$dir"
 		chmod 755 "$dir"
+		if command -v setpriv >/dev/null 2>&1 &&
+		    ! setpriv --reuid="$ES_USER" --regid="$(id -g "$ES_USER")" --clear-groups \
+		    test -w "$dir/config"; then
+			say "$ES_USER cannot reach $dir (a parent directory is closed to it)"
+			return 1
+		fi
 		run_as="setpriv --reuid=$ES_USER --regid=$(id -g "$ES_USER") --clear-groups --"
 		command -v setpriv >/dev/null 2>&1 ||
 		    run_as="su -s /bin/sh $ES_USER -c"
@@ -285,7 +293,7 @@ start() {
 
 stop() {
 	dir=$1
-	[ -f "$dir/es.pid" ] || { say "no $dir/es.pid: nothing to stop"; return 0; }
+	[ -f "$dir/es.pid" ] || return 0	# nothing runs from there
 	pid=$(cat "$dir/es.pid")
 	case $pid in ''|*[!0-9]*) say "bad pid in $dir/es.pid"; return 1 ;; esac
 	if alive "$pid"; then

@@ -93,8 +93,17 @@ else
 	rc=$?
 	if [ $rc = 3 ]; then
 		cat "$OUT/es-start.err" >&2
-		t_notrun "every live-engine check of this suite: no Elasticsearch" \
-		    "(not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}, Maven Central unreachable)"
+		why="no Elasticsearch (not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}, Maven Central unreachable)"
+		for what in "load.sh against the engine, twice" \
+		    "bulk create of the records into $DS" \
+		    "documents = records, field for field" \
+		    "mapped types of the dashboards' fields" \
+		    "the data view's runtime field" \
+		    "the dashboards' queries (panels)" \
+		    "whole syslog lines and the pipeline cases" \
+		    "live smtpd -> rsyslogd -> omelasticsearch"; do
+			t_notrun "$what: $why"
+		done
 		finish
 		exit 0
 	fi
@@ -162,6 +171,28 @@ if [ -z "$HAVE_PIPELINE" ]; then
 	    grep -q '^note: this cluster lacks the ingest processors' "$OUT/load1.out"
 fi
 
+# Fleet names its templates logs-<dataset> and installs them at priority
+# 200: one for our data streams must be accepted next to ours, and ours
+# must still be the one a new data stream gets.
+fleet='{"index_patterns":["logs-opensmtpd.event-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"fleet"}}'
+code=$(curl -s -o "$OUT/fleet.out" -w '%{http_code}' -X PUT "$URL/_index_template/logs-opensmtpd.event" \
+    -H 'Content-Type: application/json' -d "$fleet")
+t_check "a Fleet-style template (logs-opensmtpd.event, priority 200) can exist next to ours (HTTP $code)" \
+    [ "$code" = 200 ]
+curl -s -X POST "$URL/_index_template/_simulate_index/logs-opensmtpd.event-fleettest" > "$OUT/fleet-sim.json"
+t_check "ours (priority 210) is the template a new logs-opensmtpd.event-* data stream gets" \
+    sh -c "jq -e '.overlapping | map(.name) | index(\"logs-opensmtpd.event\") != null' '$OUT/fleet-sim.json' >/dev/null &&
+	jq -e '.template.settings.index.codec == \"best_compression\"' '$OUT/fleet-sim.json' >/dev/null"
+curl -s -o /dev/null -X DELETE "$URL/_index_template/logs-opensmtpd.event"
+# The template's old name, from releases before this one: load.sh removes
+# it when it is ours.
+old='{"index_patterns":["logs-opensmtpd.*-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"filter-jsonlog"}}'
+curl -s -o /dev/null -X PUT "$URL/_index_template/logs-opensmtpd" -H 'Content-Type: application/json' -d "$old"
+sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load3.out" 2>&1
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_index_template/logs-opensmtpd")
+t_check "load.sh removes its template of the old name logs-opensmtpd" \
+    sh -c "[ $code = 404 ] && grep -q '^ok: DELETE _index_template/logs-opensmtpd' '$OUT/load3.out'"
+
 # ---- 3. real records, decoded (the ndjson path) ------------------------
 
 # The filter's output of every golden input (with its options) and of every
@@ -203,6 +234,11 @@ if t_check "bulk create of $NREC decoded records into $DS: no errors" \
 else
 	cat "$OUT/index-decoded.out" >&2
 fi
+curl -s "$URL/$DS/_settings?flat_settings=true" > "$OUT/ds-settings.json"
+curl -s "$URL/$DS/_mapping" > "$OUT/ds-mapping.json"
+t_check "$DS has our template: dynamic false, best_compression" \
+    sh -c "jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$OUT/ds-mapping.json' >/dev/null &&
+	jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$OUT/ds-settings.json' >/dev/null"
 # shellcheck disable=SC2086
 check_py stored "$URL" "$DS" $RECORDS
 # shellcheck disable=SC2086
@@ -210,18 +246,49 @@ LOAD_NOTES=$(cat "$OUT/load1.out") check_py mapping "$URL" "$DS" $RECORDS
 # shellcheck disable=SC2086
 check_py runtime "$URL" "$DS" $RECORDS
 
+# The checks must be able to fail: a record with a field the template
+# does not map, a record whose value differs from what was stored.
+mkdir -p "$OUT/mut"
+# shellcheck disable=SC2086
+{ cat $RECORDS; head -n 1 "$REC/golden-real-a-ehlo-simple.json" |
+    jq -c '.opensmtpd.not_in_the_template = 1'; } > "$OUT/mut/unmapped.json"
+if python3 "$HERE/check.py" mapping "$URL" "$DS" "$OUT/mut/unmapped.json" 2>&1 |
+    grep -q '^FAIL every record field is mapped: .*opensmtpd.not_in_the_template'; then
+	t_ok "check.py mapping rejects a record with an unmapped field"
+else
+	t_fail "check.py mapping accepts a record with an unmapped field"
+fi
+# shellcheck disable=SC2086
+cat $RECORDS | jq -c 'if .event.action == "tx-commit" and .opensmtpd.tx.size
+    then .opensmtpd.tx.size += 1 else . end' > "$OUT/mut/changed.json"
+if python3 "$HERE/check.py" stored "$URL" "$DS" "$OUT/mut/changed.json" 2>&1 |
+    grep -q '^FAIL every record is in _source'; then
+	t_ok "check.py stored rejects records that differ from the documents"
+else
+	t_fail "check.py stored accepts records that differ from the documents"
+fi
+
 # ---- 4. the dashboards' queries --------------------------------------
 # >>> panels: the visualizations' and saved searches' queries against the
 # >>> engine, compared with answers computed from the records.  Written
 # >>> elsewhere (tests/elastic/panels.py); wired here when it arrives.
 if [ -f "$HERE/panels.py" ]; then
+	# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
+	# engine lacks), "not exercised - " (the records cannot tell); the
+	# last line "panels: N passed, ...".  Each counts here on its own.
 	# shellcheck disable=SC2086
-	if python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
-	    --records $RECORDS > "$OUT/panels.out" 2>&1; then
-		t_ok "panels.py: $(tail -n 1 "$OUT/panels.out")"
-	else
-		t_fail "panels.py (tests/out/elastic/panels.out): $(tail -n 3 "$OUT/panels.out")"
-	fi
+	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
+	    --records $RECORDS > "$OUT/panels.out" 2> "$OUT/panels.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
+		"FAIL - "*)		t_fail "panel: ${l#FAIL - }" ;;
+		"not run - "*)		t_notrun "panel: ${l#not run - }" ;;
+		"not exercised - "*)	t_notrun "panel (not exercised by the records): ${l#not exercised - }" ;;
+		esac
+	done < "$OUT/panels.out"
+	tail -n 1 "$OUT/panels.out" | grep -q '^panels: ' ||
+	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
 else
 	echo "elastic: panels: not yet present"
 fi
@@ -257,10 +324,51 @@ else
 		t_notrun "pipeline case $(basename "$c" .json) through _simulate: no ingest-common/lang-painless/ingest-geoip in the engine"
 	done
 fi
+# The grok of the pipeline's first step, on Elasticsearch's own grok
+# library (lib/ of the engine), even where the engine has no processor.
+if ES_HOME_DIR=$(sh "$HERE/es.sh" fetch 2>/dev/null) && [ -d "$ES_HOME_DIR/lib" ]; then
+	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-bytes.json" > "$OUT/grok.out" 2>&1
+	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-real-c-starttls-auth-plain-3rcpt.json" >> "$OUT/grok.out" 2>&1
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "${l#ok }" ;;
+		"FAIL "*)	t_fail "${l#FAIL }" ;;
+		*)		t_fail "grok.py: $l" ;;
+		esac
+	done < "$OUT/grok.out"
+	# It must fail when the pattern no longer finds the record.
+	sed 's/"JSONRECORD": "[^"]*"/"JSONRECORD": "\\\\[.*"/' kibana/elasticsearch/ingest-pipeline.json \
+	    > "$OUT/mut/pipeline-grok.json"
+	if GROK_PIPELINE=$OUT/mut/pipeline-grok.json python3 "$HERE/grok.py" "$ES_HOME_DIR" \
+	    "$REC/golden-bytes.json" 2>&1 | grep -q '^FAIL grok .* on openbsd-Z lines: record 0: '; then
+		t_ok "grok.py fails when the pipeline's pattern misses the record"
+	else
+		t_fail "grok.py accepts a pattern that misses the record"
+	fi
+else
+	t_notrun "the pipeline's grok on Elasticsearch's grok library: no engine home"
+fi
 if has_processor geoip; then
 	:
 else
 	t_notrun "GeoIP of source.ip (smtp-in) and destination.ip (smtp-out), and the engine's database-unavailable tags: no ingest-geoip module"
+fi
+
+# ---- 6. the live path: smtpd -> filter -> rsyslogd -> omelasticsearch ----
+
+if [ "${ELASTIC_LIVE:-1}" = 0 ]; then
+	t_notrun "live smtpd -> rsyslogd -> omelasticsearch (ELASTIC_LIVE=0)"
+else
+	sh "$HERE/live.sh" "$URL" "$OUT/live" > "$OUT/live.out" 2> "$OUT/live.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "${l#ok }" ;;
+		"FAIL "*)	t_fail "${l#FAIL }" ;;
+		"NOTRUN "*)	t_notrun "${l#NOTRUN }" ;;
+		esac
+	done < "$OUT/live.out"
+	grep -q '^ok live: .* documents in' "$OUT/live.out" ||
+	    { grep -q '^NOTRUN' "$OUT/live.out" || { t_fail "live.sh (tests/out/elastic/live.err):"; tail -n 5 "$OUT/live.err" >&2; }; }
 fi
 
 finish

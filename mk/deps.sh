@@ -12,7 +12,7 @@ case $profile in
 build)	want="$build" ;;
 check)	want="$build jq python3 valgrind clang libclang-rt-14-dev opensmtpd \
 	    rsyslog logrotate swaks nodejs npm curl unzip maven \
-	    openjdk-17-jre-headless rsyslog-elasticsearch" ;;
+	    openjdk-17-jre-headless rsyslog-elasticsearch debootstrap" ;;
 demo)	want="$build jq python3 opensmtpd rsyslog swaks" ;;
 bench)	want="$build jq python3 rsyslog" ;;
 *)	echo "usage: mk/deps.sh build|check|demo|bench" >&2; exit 2 ;;

@@ -13,6 +13,7 @@ session's records and its raw stream.
 
 import base64
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -25,6 +26,21 @@ AUTH_PASS = b"Pw-e2e-s3cr3t"
 AUTH_PLAIN = base64.b64encode(b"\0" + AUTH_USER + b"\0" + AUTH_PASS)
 AUTH_LOGIN_USER = base64.b64encode(AUTH_USER)
 AUTH_LOGIN_PASS = base64.b64encode(AUTH_PASS)
+
+# The account of the STARTTLS + AUTH scenarios (smtpd 7.6: run.sh puts it
+# in smtpd's credentials table), and a wrong password.
+TLS_USER = b"e2e-tls-user"
+TLS_PASS = b"Tls-e2e-s3cr3t"
+TLS_WRONG = b"Wrong-e2e-passw0rd"
+TLS_PLAIN = base64.b64encode(b"\0" + TLS_USER + b"\0" + TLS_PASS)
+TLS_PLAIN_WRONG = base64.b64encode(b"\0" + TLS_USER + b"\0" + TLS_WRONG)
+TLS_LOGIN_USER = base64.b64encode(TLS_USER)
+TLS_LOGIN_PASS = base64.b64encode(TLS_PASS)
+TLS_LOGIN_WRONG = base64.b64encode(TLS_WRONG)
+# Every string above that must never reach a record or a log line.
+SECRETS = [AUTH_PLAIN, AUTH_LOGIN_USER, AUTH_LOGIN_PASS, AUTH_PASS,
+           AUTH_USER, TLS_PASS, TLS_WRONG, TLS_PLAIN, TLS_PLAIN_WRONG,
+           TLS_LOGIN_USER, TLS_LOGIN_PASS, TLS_LOGIN_WRONG]
 
 
 class Failed(Exception):
@@ -74,6 +90,18 @@ class Session:
         self.sock.sendall(b"\r\n".join(out) + b"\r\n.\r\n")
         self.log.append(b"-> <%d bytes of message>" % len(body))
         self.expect(250)
+
+    def starttls(self):
+        """STARTTLS, then the TLS handshake (self-signed: not verified)."""
+        self.cmd(b"STARTTLS", 220)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.rfile.close()
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="e2e.test")
+        self.rfile = self.sock.makefile("rb")
+        self.log.append(b"== " + self.sock.version().encode() + b" " +
+                        self.sock.cipher()[0].encode())
 
     def quit(self):
         self.cmd(b"QUIT", 221)
@@ -189,6 +217,65 @@ def sc_8bit(port):
     s.quit()
 
 
+def sc_mail2(port):
+    """A second MAIL FROM inside a transaction: refused, the first stays."""
+    s = Session(port)
+    s.cmd(b"EHLO s-mail2.client.test", 250)
+    s.cmd(b"MAIL FROM:<alice@example.org>", 250)
+    s.cmd(b"MAIL FROM:<mallory@example.org>", 503)
+    s.cmd(b"RCPT TO:<bob@example.test>", 250)
+    s.data(message("second mail from"))
+    s.quit()
+
+
+def tls_session(port, name):
+    s = Session(port)
+    s.cmd(b"EHLO s-%s.client.test" % name, 250)
+    s.starttls()
+    # After STARTTLS the client says EHLO again; now AUTH is offered.
+    lines = s.cmd(b"EHLO s-%s.client.test" % name, 250)
+    if not any(b"AUTH" in l for l in lines):
+        raise Failed("no AUTH offered after STARTTLS: %r" % lines)
+    return s
+
+
+def sc_tlsplain(port):
+    """STARTTLS, AUTH PLAIN with the credentials in the command."""
+    s = tls_session(port, b"tlsplain")
+    s.cmd(b"AUTH PLAIN " + TLS_PLAIN, 235)
+    one_mail(s, b"alice@example.org", [b"bob@example.test"], "tls plain")
+    s.quit()
+
+
+def sc_tlslogin(port):
+    """STARTTLS, AUTH LOGIN: user name and password on their own lines."""
+    s = tls_session(port, b"tlslogin")
+    s.cmd(b"AUTH LOGIN", 334)
+    s.cmd(TLS_LOGIN_USER, 334)
+    s.cmd(TLS_LOGIN_PASS, 235)
+    one_mail(s, b"alice@example.org", [b"bob@example.test"], "tls login")
+    s.quit()
+
+
+def sc_tlsfail(port):
+    """STARTTLS, then two AUTH attempts with a wrong password."""
+    s = tls_session(port, b"tlsfail")
+    s.cmd(b"AUTH PLAIN " + TLS_PLAIN_WRONG, 535)
+    # LOGIN with the user name as initial response: smtpd reports that
+    # line as sent (base64 user name); the filter must mask it.
+    s.cmd(b"AUTH LOGIN " + TLS_LOGIN_USER, 334)
+    s.cmd(TLS_LOGIN_WRONG, 535)
+    s.quit()
+
+
+def sc_stuck(port):
+    """One message smtpd accepts but cannot deliver (it stays queued)."""
+    s = Session(port)
+    s.cmd(b"EHLO s-stuck.client.test", 250)
+    one_mail(s, b"alice@example.org", [b"held@stuck.test"], "stuck")
+    s.quit()
+
+
 def sc_manyrcpt(port, n=150):
     """One message to N recipients: records beyond the size cap."""
     s = Session(port)
@@ -254,6 +341,11 @@ SCENARIOS = {
     "big": sc_big,
     "abort": sc_abort,
     "8bit": sc_8bit,
+    "mail2": sc_mail2,
+    "stuck": sc_stuck,
+    "tlsplain": sc_tlsplain,
+    "tlslogin": sc_tlslogin,
+    "tlsfail": sc_tlsfail,
     "manyrcpt": sc_manyrcpt,
     "relay": sc_relay,
     "concurrent": sc_concurrent,

@@ -20,18 +20,37 @@
 # remote MX) and on its local socket; all three and the relay action carry
 # the filters.  Mail for @example.test is delivered to /dev/null, mail for
 # @remote.test is relayed to the second listener (smtp-out sessions), any
-# other domain is refused (550), so a rejected recipient is easy to make.
+# other domain is refused (550), so a rejected recipient is easy to make;
+# mail for @stuck.test is accepted but stays queued (its mda exits 75), for
+# the checks that the run leaves no mail behind.
 #
 # Only one smtpd can run on a machine (its spool and control socket are
-# compiled in): e2e_start refuses to start when one runs, purges the spool
-# while none runs, and holds a lock so that two runs wait for each other.
+# compiled in): e2e_start refuses to start when one runs, and holds a lock
+# so that two runs (and the 6.8 and 7.6 generations) wait for each other.
+# It never empties a mail queue: it refuses to start when the spool holds
+# anything (e2e_spool_check), and e2e_queue_drain checks, while smtpd still
+# runs, that the run left nothing in the queue (and removes, by message id,
+# only what this run made).
+#
+# With E2E_ROOT set (tests/e2e/trixie.sh), smtpd, smtpctl and the filters
+# run under chroot in that root: $E2E_DIR is then made under
+# $E2E_ROOT/tmp, and $E2E_IN is the same directory as smtpd sees it.
+# E2E_TLS=1 adds a STARTTLS listener with AUTH on 127.0.0.1:$E2E_TLS_PORT
+# (needs $E2E_DIR/tls/{cert,key}.pem and $E2E_DIR/creds, see run.sh).
 #
 # Usage: e2e_init; trap e2e_cleanup EXIT; e2e_start; ...; e2e_stop
 
 E2E_PORT=${E2E_PORT:-2525}
 E2E_RELAY_PORT=${E2E_RELAY_PORT:-2526}
-E2E_SPOOL=/var/spool/smtpd
+E2E_TLS_PORT=${E2E_TLS_PORT:-2527}
+E2E_TLS=${E2E_TLS:-}
+E2E_ROOT=${E2E_ROOT:-}
+# The spool as seen from here; e2e_init defaults it to the root's own
+# spool under E2E_ROOT, /var/spool/smtpd without.
+E2E_SPOOL=${E2E_SPOOL:-}
 E2E_SOCK=/var/run/smtpd.sock
+E2E_IN=
+E2E_CHROOT=
 E2E_LOCK=${E2E_LOCK:-/tmp/filter-jsonlog-e2e.lock}
 E2E_DIR=
 E2E_SMTPD_PID=
@@ -69,7 +88,11 @@ e2e_init() {
 		e2e_log "no filter binary at $1 (run make first)"
 		return 1
 	fi
-	E2E_DIR=$(mktemp -d /tmp/filter-jsonlog-e2e.XXXXXX) || return 1
+	[ -n "$E2E_ROOT" ] && E2E_CHROOT="chroot $E2E_ROOT"
+	[ -n "$E2E_SPOOL" ] || E2E_SPOOL=$E2E_ROOT/var/spool/smtpd
+	E2E_DIR=$(mktemp -d "$E2E_ROOT/tmp/filter-jsonlog-e2e.XXXXXX") ||
+	    return 1
+	E2E_IN=${E2E_DIR#"$E2E_ROOT"}
 	# The filter runs as opensmtpd: every directory on the way to the
 	# binary and to the rsyslog socket must be searchable by it.
 	chmod 755 "$E2E_DIR"
@@ -79,9 +102,11 @@ e2e_init() {
 	chmod 755 "$E2E_DIR/bin" "$E2E_DIR/rsyslog" \
 	    "$E2E_DIR/bin/filter-jsonlog" "$E2E_DIR/bin/capture-filter.sh"
 	# smtpctl behaves as sendmail(8) under that name (local socket).
-	ln -s "$(command -v smtpctl)" "$E2E_DIR/bin/sendmail"
+	ln -s "$($E2E_CHROOT sh -c 'command -v smtpctl')" \
+	    "$E2E_DIR/bin/sendmail"
 	: > "$E2E_DIR/capture/raw.stream"
-	chown -R opensmtpd "$E2E_DIR/capture"
+	# The user of the root, whose uid may differ from the host's.
+	$E2E_CHROOT chown -R opensmtpd "$E2E_IN/capture"
 	chmod 755 "$E2E_DIR/capture"
 }
 
@@ -132,12 +157,70 @@ sys.exit(1)
 EOF
 }
 
-e2e_purge_spool() {
-	for _d in queue incoming temporary corrupt offline purge; do
+# e2e_spool_files: the files (not the empty directories) in the parts of
+# $E2E_SPOOL that hold mail.
+e2e_spool_files() {
+	for _d in queue incoming temporary corrupt offline; do
 		[ -d "$E2E_SPOOL/$_d" ] &&
-		    find "$E2E_SPOOL/$_d" -mindepth 1 -delete 2>/dev/null
+		    find "$E2E_SPOOL/$_d" -mindepth 1 ! -type d 2>/dev/null
 	done
 	return 0
+}
+
+# e2e_spool_check: refuse to start while the spool holds anything.  The
+# tests never leave mail behind (e2e_queue_drain), so whatever is there
+# was not put there by them: it may be an admin's queued mail, which an
+# smtpd started here would deliver (and the tests would count).
+e2e_spool_check() {
+	_files=$(e2e_spool_files)
+	[ -z "$_files" ] && return 0
+	e2e_log "refusing to start smtpd: $E2E_SPOOL holds" \
+	    "$(echo "$_files" | wc -l) file(s) the tests did not put there:"
+	echo "$_files" | head -10 | sed 's/^/e2e:     /' >&2
+	e2e_log "they may be queued mail; the tests never delete a mail queue."
+	e2e_log "to proceed: let this machine's smtpd deliver them" \
+	    "(smtpctl show queue), or, if they are yours to drop, remove them" \
+	    "(smtpctl remove <id> while smtpd runs), then run the tests again."
+	[ -n "$E2E_ROOT" ] && e2e_log "this spool is inside the test root" \
+	    "$E2E_ROOT: removing that directory is safe (it is rebuilt)."
+	return 1
+}
+
+# e2e_queue_ids: the message ids in the queue of the running smtpd; fails
+# when smtpctl cannot ask it.
+e2e_queue_ids() {
+	_q=$($E2E_CHROOT smtpctl show queue 2>&1) || {
+		e2e_log "smtpctl show queue: $_q"
+		return 1
+	}
+	[ -z "$_q" ] || printf '%s\n' "$_q" | cut -c1-8 | sort -u
+}
+
+# e2e_queue_drain [SECONDS]: wait (15 s at most) until the running smtpd's
+# queue is empty.  What is left was made by this run (the spool was empty
+# at the start, e2e_spool_check) when its message id is in the raw stream:
+# it is removed by id with smtpctl, named, and the function fails.
+# Anything else is named and left alone.
+e2e_queue_drain() {
+	_i=0
+	while :; do
+		_left=$(e2e_queue_ids) || return 1
+		[ -z "$_left" ] && return 0
+		[ $_i -ge $((${1:-15} * 5)) ] && break
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	for _m in $_left; do
+		if grep -q "^report|[^|]*|[^|]*|[^|]*|tx-begin|[^|]*|$_m\$" \
+		    "$E2E_DIR/capture/raw.stream"; then
+			e2e_log "message $_m of this run was left in the queue;" \
+			    "removing it: $($E2E_CHROOT smtpctl remove "$_m" 2>&1)"
+		else
+			e2e_log "message $_m in the queue is not from this run;" \
+			    "left alone"
+		fi
+	done
+	return 1
 }
 
 e2e_write_rsyslog_conf() {
@@ -176,8 +259,8 @@ e2e_write_smtpd_conf() {
 # Private smtpd for the filter-jsonlog end-to-end tests.
 table vusers { "@" = "nobody" }
 
-filter jsonlog proc-exec "$E2E_DIR/bin/filter-jsonlog -S $E2E_DIR/rsyslog/log.sock $*"
-filter capture proc-exec "$E2E_DIR/bin/capture-filter.sh $E2E_DIR/capture/raw.stream"
+filter jsonlog proc-exec "$E2E_IN/bin/filter-jsonlog -S $E2E_IN/rsyslog/log.sock $*"
+filter capture proc-exec "$E2E_IN/bin/capture-filter.sh $E2E_IN/capture/raw.stream"
 filter all chain { jsonlog, capture }
 
 listen on 127.0.0.1 port $E2E_PORT hostname e2e.test filter all
@@ -192,6 +275,19 @@ action "relay" relay host smtp://127.0.0.1:$E2E_RELAY_PORT helo e2e.test \\
 match tag RELAYED from any for domain "remote.test" action "deliver"
 match from any for domain "example.test" action "deliver"
 match from any for domain "remote.test" action "relay"
+# Delivery fails temporarily: the message stays queued (queue checks).
+action "stuck" mda "exit 75" virtual <vusers>
+match from any for domain "stuck.test" action "stuck"
+EOF
+	[ -n "$E2E_TLS" ] || return 0
+	cat >> "$E2E_DIR/smtpd.conf" <<EOF
+
+# STARTTLS, then AUTH (PLAIN or LOGIN) against a file table.
+pki e2e.test cert "$E2E_IN/tls/cert.pem"
+pki e2e.test key "$E2E_IN/tls/key.pem"
+table creds file:$E2E_IN/creds
+listen on 127.0.0.1 port $E2E_TLS_PORT hostname e2e.test tls pki e2e.test \\
+    auth <creds> filter all
 EOF
 }
 
@@ -204,7 +300,7 @@ e2e_start_rsyslog() {
 	fi
 	rsyslogd -n -f "$E2E_DIR/rsyslog/rsyslog.conf" \
 	    -i "$E2E_DIR/rsyslog/rsyslogd.pid" \
-	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 9>&- &
+	    > "$E2E_DIR/rsyslog/rsyslogd.log" 2>&1 8>&- 9>&- &
 	E2E_RSYSLOG_PID=$!
 	_i=0
 	while [ ! -S "$E2E_DIR/rsyslog/log.sock" ]; do
@@ -226,23 +322,26 @@ e2e_start_smtpd() {
 		    "only one can (stop it first)"
 		return 1
 	fi
-	for _port in "$E2E_PORT" "$E2E_RELAY_PORT"; do
+	for _port in "$E2E_PORT" "$E2E_RELAY_PORT" \
+	    ${E2E_TLS:+"$E2E_TLS_PORT"}; do
 		if e2e_port_busy "$_port"; then
 			e2e_log "127.0.0.1:$_port is in use"
 			return 1
 		fi
 	done
 	e2e_write_smtpd_conf "$@"
-	if ! smtpd -n -f "$E2E_DIR/smtpd.conf" > "$E2E_DIR/smtpd.log" 2>&1
-	then
+	if ! $E2E_CHROOT smtpd -n -f "$E2E_IN/smtpd.conf" \
+	    > "$E2E_DIR/smtpd.log" 2>&1; then
 		cat "$E2E_DIR/smtpd.log" >&2
 		return 1
 	fi
-	# Mail left in the spool by an earlier run would be delivered (and
-	# reported) at start-up.
-	e2e_purge_spool
-	# 9>&-: the daemons must not hold the run lock.
-	smtpd -d -f "$E2E_DIR/smtpd.conf" > "$E2E_DIR/smtpd.log" 2>&1 9>&- &
+	# Mail in the spool would be delivered (and reported) at start-up;
+	# it is not ours to deliver, nor to delete.
+	e2e_spool_check || return 1
+	# 8>&- 9>&-: the daemons must not hold the run lock nor the root's
+	# (trixie.sh).  chroot execs smtpd: $! is smtpd's PID either way.
+	$E2E_CHROOT smtpd -d -f "$E2E_IN/smtpd.conf" > "$E2E_DIR/smtpd.log" \
+	    2>&1 8>&- 9>&- &
 	E2E_SMTPD_PID=$!
 	_i=0
 	until e2e_banner "$E2E_PORT" 5; do
@@ -286,11 +385,10 @@ e2e_kill() {
 
 # e2e_stop_smtpd: stop smtpd; its filters see EOF on stdin and exit.
 e2e_stop_smtpd() {
-	# Not ours to stop, nor its spool to purge.
+	# Not ours to stop.
 	[ -n "$E2E_SMTPD_PID" ] || return 0
 	e2e_kill "$E2E_SMTPD_PID" smtpd
 	E2E_SMTPD_PID=
-	e2e_purge_spool
 }
 
 e2e_stop_rsyslog() {

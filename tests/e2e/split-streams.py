@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Cut the raw stream of an end-to-end run into one stream per scenario.
 
-Usage: split-streams.py RAW OUTDIR RELAY_PORT
+Usage: split-streams.py RAW OUTDIR RELAY_PORT [PREFIX [SCENARIO...]]
 
 RAW is what tests/e2e/capture-filter.sh recorded during tests/e2e/run.sh.
-For each scenario it writes OUTDIR/e2e-<scenario>.stream: the config
+For each scenario (all, or those named) it writes
+OUTDIR/<PREFIX><scenario>.stream (PREFIX: "e2e-"): the config
 handshake, then every line of the sessions that belong to the scenario, in
 the order smtpd sent them (sessions of one scenario may interleave).  The
 bytes are kept as they are (8-bit, tabs, escapes).
@@ -22,12 +23,15 @@ import re
 import sys
 
 SCENARIOS = ["ehlo", "helo", "auth", "rcpt", "rset", "big", "abort", "8bit",
-             "manyrcpt", "relay", "socket", "concurrent"]
+             "manyrcpt", "relay", "socket", "concurrent", "mail2", "tlsplain",
+             "tlslogin", "tlsfail"]
 CONCURRENT_KEEP = 10
 
 
 def main():
     raw, outdir, relay_port = sys.argv[1], sys.argv[2], sys.argv[3]
+    prefix = sys.argv[4] if len(sys.argv) > 4 else "e2e-"
+    wanted = sys.argv[5:] or SCENARIOS
     with open(raw, "rb") as f:
         lines = f.read().split(b"\n")
     if lines and lines[-1] == b"":
@@ -72,11 +76,11 @@ def main():
     for _, _, sid, _, line in reports:
         if sid in owner:
             out[owner[sid]].append(line)
-    for name in SCENARIOS:
+    for name in wanted:
         if not out[name]:
             sys.stderr.write("split-streams: no session for %s\n" % name)
             continue
-        path = os.path.join(outdir, "e2e-%s.stream" % name)
+        path = os.path.join(outdir, "%s%s.stream" % (prefix, name))
         with open(path, "wb") as f:
             f.write(b"\n".join(config + out[name]) + b"\n")
         print("%s: %d lines" % (path, len(config) + len(out[name])))

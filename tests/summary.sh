@@ -22,12 +22,18 @@ if [ -f "$res" ]; then
 fi
 # Checks a suite could not run here (no engine, a module it lacks): never
 # counted as passed, listed by the suite itself.
+notrun=0
 if [ -s "$top/tests/out/notrun" ]; then
 	while read -r name n; do
 		[ "$n" -gt 0 ] && printf '  %-20s %5d not run (tests/out/%s/notrun.txt)\n' "$name" "$n" "$name"
+		notrun=$((notrun + n))
 	done < "$top/tests/out/notrun"
 fi
-echo "check: $pass passed, $fail failed"
+if [ "$notrun" = 0 ]; then
+	echo "check: $pass passed, $fail failed"
+else
+	echo "check: $pass passed, $fail failed, $notrun skipped"
+fi
 if [ "$fail" != 0 ] && [ -s "$top/tests/out/rerun" ]; then
 	echo "rerun one failure on its own (make first):"
 	sort -u "$top/tests/out/rerun" | head -n 20 | sed 's/^/    /'

@@ -105,8 +105,8 @@ def main(argv):
             if hit < 0:
                 bad.append("record %d: no pattern matches" % n)
                 continue
-            if caps.get("_tmp.json") != rec:
-                bad.append("record %d: record taken as %s" % (n, (caps.get("_tmp.json") or "")[:80]))
+            if caps.get("_tmp_json") != rec:
+                bad.append("record %d: record taken as %s" % (n, (caps.get("_tmp_json") or "")[:80]))
             for field, w in (("log.syslog.hostname", h), ("log.syslog.appname", p),
                              ("log.syslog.procid", i)):
                 if caps.get(field) != w:

@@ -17,6 +17,15 @@
 #     _ingest/pipeline/_simulate.
 #  6. The live path: smtpd -> filter -> rsyslogd -> omelasticsearch ->
 #     the engine (tests/elastic/live.sh).
+#  7. The ingest pipeline on a real engine: Elasticsearch stopped,
+#     tests/elastic/opensearch.sh starts OpenSearch 2.19.6 with its
+#     ingest-common, lang-painless, lang-mustache and ingest-geoip modules
+#     (from Maven Central; Elastic publishes no ingest modules there); the
+#     pipeline cases through _simulate against Elasticsearch's expected
+#     outputs (one named difference set aside), GeoIP/ASN of public
+#     addresses, two mutants that must fail, and the records' whole syslog
+#     lines indexed through the pipeline, each decoded document = its
+#     record.  No engine to be had: its checks are "not run".
 #
 # What the engine cannot answer (the test build lacks the default
 # distribution's modules) is printed as "NOT RUN - ..." and counted apart,
@@ -26,7 +35,8 @@
 # Environment: ELASTIC_URL=http://... runs against an engine you started
 # (nothing is started or stopped then; use a throw-away cluster);
 # ELASTIC_KEEP=1 keeps the node's directory; T_VERBOSE=1 lists passes;
-# ELASTIC_LIVE=0 skips the live smtpd run.
+# ELASTIC_LIVE=0 skips the live smtpd run; ELASTIC_OPENSEARCH=0 the
+# OpenSearch group (listed not run).
 set -u
 T_SUITE=elastic
 . "$(dirname "$0")/../lib.sh"
@@ -68,7 +78,15 @@ stop_node() {
 		NODE=
 	fi
 }
-trap stop_node EXIT
+OSNODE=
+stop_os_node() {
+	if [ -n "$OSNODE" ]; then
+		sh "$HERE/opensearch.sh" stop "$OSNODE"
+		[ -n "${ELASTIC_KEEP:-}" ] || rm -rf "$OSNODE"
+		OSNODE=
+	fi
+}
+trap 'stop_node; stop_os_node' EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
 for c in curl python3 jq; do
@@ -83,6 +101,178 @@ if [ ! -x "$FILTER" ]; then
 	finish
 	exit 1
 fi
+
+# ---- the records (no engine needed) ----------------------------------
+
+# The filter's output of every golden input (with its options) and of every
+# test stream (behind the shared handshake when it has none).
+for f in tests/golden/*.in; do
+	a=${f%.in}.args
+	# shellcheck disable=SC2046
+	"$FILTER" $(cat "$a" 2>/dev/null) -o "$REC/golden-$(basename "$f" .in).json" \
+	    < "$f" > /dev/null 2>&1
+done
+for f in tests/streams/*.stream tests/examples/corpus/*.stream; do
+	[ "$f" = "$HANDSHAKE" ] && continue
+	if head -n 1 "$f" | grep -q '^config|'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
+	    "$FILTER" -o "$REC/stream-$(basename "$f" .stream).json" > /dev/null 2>&1
+done
+RECORDS=$(ls "$REC"/*.json)
+NREC=$(cat $RECORDS | wc -l)
+t_check "records to ship: $NREC from $(echo "$RECORDS" | wc -l) files" [ "$NREC" -gt 0 ]
+# The pipeline cases: tests/elastic/pipeline/NAME.json (NAME-expected.json
+# beside each).
+CASES=
+for c in "$HERE"/pipeline/*.json; do
+	case $c in *-expected.json) ;; *) CASES="$CASES $c" ;; esac
+done
+mkdir -p "$OUT/mut"
+
+# opensearch_group: the ingest pipeline on a real engine.  Elasticsearch's
+# test distribution has no ingest modules, and Elastic publishes none on
+# Maven Central; OpenSearch publishes its ingest-common, lang-painless,
+# lang-mustache and ingest-geoip modules there, and
+# tests/elastic/opensearch.sh assembles them around OpenSearch's test
+# distribution.  The pipeline goes in as kibana/ has it, but for its
+# _meta (OpenSearch's pipelines have none); the cases of
+# tests/elastic/pipeline/ run through _simulate and must give
+# Elasticsearch's expected outputs less one named difference (the GeoIP
+# databases are bundled: no _geoip_database_unavailable_* tags); the
+# records' whole syslog lines are indexed through the pipeline and each
+# decoded document must be its record.
+OS_WHAT="the pipeline on OpenSearch's ingest modules:"
+# jq_true FILTER FILE: the filter gives true (its output not shown).
+jq_true() {
+	jq -e "$@" > /dev/null
+}
+opensearch_group() {
+	if [ "${ELASTIC_OPENSEARCH:-1}" = 0 ]; then
+		t_notrun "$OS_WHAT every check (ELASTIC_OPENSEARCH=0)"
+		return 0
+	fi
+	os_t0=$(date +%s)
+	OSNODE=$(mktemp -d /tmp/fj-opensearch.XXXXXX)
+	sh "$HERE/opensearch.sh" start "$OSNODE" > "$OUT/os-start.out" 2> "$OUT/os-start.err"
+	rc=$?
+	if [ $rc = 3 ]; then
+		cat "$OUT/os-start.err" >&2
+		why="no OpenSearch engine (not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}/opensearch-ingest, Maven Central unreachable)"
+		for what in "PUT the pipeline" "its processors on the engine" \
+		    "the pipeline cases through _simulate" "GeoIP and ASN of a public address" \
+		    "a mutant pipeline fails the cases" \
+		    "whole syslog lines indexed through the pipeline = their records"; do
+			t_notrun "$OS_WHAT $what: $why"
+		done
+		stop_os_node
+		return 0
+	fi
+	if [ $rc != 0 ]; then
+		t_fail "$OS_WHAT opensearch.sh starts a node (tests/out/elastic/os-start.err)"
+		cat "$OUT/os-start.err" >&2
+		stop_os_node
+		return 0
+	fi
+	OSURL=$(tail -n 1 "$OUT/os-start.out")
+	osver=$(curl -s "$OSURL/" | jq -r '"\(.version.distribution) \(.version.number)"' 2>/dev/null)
+	osmod=$(curl -s "$OSURL/_nodes/_local/plugins?filter_path=nodes.*.modules.name" |
+	    jq -r '[.nodes[].modules[].name] | join(" ")' 2>/dev/null)
+	osproc=$(curl -s "$OSURL/_nodes/_local/ingest?filter_path=nodes.*.ingest.processors.type" |
+	    jq -r '[.nodes[].ingest.processors[].type] | join(" ")' 2>/dev/null)
+	echo "elastic: pipeline engine: ${osver:-unknown} at $OSURL; modules: $osmod"
+	t_check "$OS_WHAT the engine is OpenSearch 2.x (${osver:-no answer})" \
+	    sh -c "case '$osver' in 'opensearch 2.'*) exit 0 ;; esac; exit 1"
+	missing=
+	for p in $(jq -r '[.processors[], .on_failure[] | keys[]] | unique | .[]' \
+	    kibana/elasticsearch/ingest-pipeline.json); do
+		case " $osproc " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+	done
+	t_check "$OS_WHAT the engine has every processor the pipeline uses${missing:+ (missing:$missing)}" \
+	    [ -z "$missing" ]
+	jq 'del(._meta)' kibana/elasticsearch/ingest-pipeline.json > "$OUT/os-pipeline.json"
+	code=$(curl -s -o "$OUT/os-put.json" -w '%{http_code}' -X PUT \
+	    "$OSURL/_ingest/pipeline/opensmtpd-jsonlog" -H 'Content-Type: application/json' \
+	    --data-binary "@$OUT/os-pipeline.json")
+	t_check "$OS_WHAT PUT _ingest/pipeline/opensmtpd-jsonlog (less _meta): HTTP $code" [ "$code" = 200 ]
+	[ "$code" = 200 ] || cat "$OUT/os-put.json" >&2
+	# The cases, compared with Elasticsearch's expected outputs.
+	PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" opensmtpd-jsonlog $CASES \
+	    > "$OUT/os-cases.out" 2> "$OUT/os-cases.err"
+	[ -s "$OUT/os-cases.err" ] && t_fail "$OS_WHAT check.py pipeline: $(tail -n 3 "$OUT/os-cases.err")"
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "$OS_WHAT ${l#ok }" ;;
+		"FAIL "*)	t_fail "$OS_WHAT ${l#FAIL }" ;;
+		esac
+	done < "$OUT/os-cases.out"
+	t_check "$OS_WHAT every case ran ($(grep -c '^ok ' "$OUT/os-cases.out") of $(echo $CASES | wc -w) ok)" \
+	    [ "$(grep -c '^ok ' "$OUT/os-cases.out")" = "$(echo $CASES | wc -w)" ]
+	# GeoIP and ASN on an address the bundled databases know: the
+	# properties, database_file, target_field and the renames.
+	curl -s -X POST "$OSURL/_ingest/pipeline/opensmtpd-jsonlog/_simulate" \
+	    -H 'Content-Type: application/json' -d '{"docs":[
+	    {"_index":"logs-opensmtpd.event-default","_source":{"event":{"provider":"smtp-in","action":"link-connect"},"source":{"ip":"8.8.8.8"},"destination":{"ip":"192.0.2.1"}}},
+	    {"_index":"logs-opensmtpd.event-default","_source":{"event":{"provider":"smtp-out","action":"link-connect"},"source":{"ip":"8.8.8.8"},"destination":{"ip":"1.1.1.1"}}}]}' \
+	    > "$OUT/os-geoip.json"
+	t_check "$OS_WHAT GeoIP/ASN: smtp-in 8.8.8.8 -> source.geo US, source.as.number 15169; no destination.geo" \
+	    jq_true '.docs[0].doc._source | .source.geo.country_iso_code == "US" and .source.as.number == 15169
+		and (.source.as.organization.name | type) == "string" and .destination.geo == null
+		and .source.as.asn == null' "$OUT/os-geoip.json"
+	t_check "$OS_WHAT GeoIP/ASN: smtp-out 1.1.1.1 -> destination.geo AU, destination.as.number 13335; no source.geo" \
+	    jq_true '.docs[1].doc._source | .destination.geo.country_iso_code == "AU" and .destination.as.number == 13335
+		and .source.geo == null and .source.as == null' "$OUT/os-geoip.json"
+	# The comparison must be able to fail: the json step on the dotted
+	# _tmp.json (what the pipeline had before it first ran on an engine)
+	# and the cases as Elasticsearch's outputs, tags included.
+	jq '(.processors[] | select(.json) | .json.field) = "_tmp.json"' "$OUT/os-pipeline.json" \
+	    > "$OUT/mut/os-pipeline-dotted.json"
+	curl -s -o /dev/null -X PUT "$OSURL/_ingest/pipeline/fj-mutant" -H 'Content-Type: application/json' \
+	    --data-binary "@$OUT/mut/os-pipeline-dotted.json"
+	if PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" fj-mutant \
+	    "$HERE/pipeline/syslog-openbsd-Z.json" | grep -q '^FAIL pipeline case syslog-openbsd-Z'; then
+		t_ok "$OS_WHAT a pipeline whose json step reads _tmp.json fails the syslog case"
+	else
+		t_fail "$OS_WHAT a pipeline whose json step reads _tmp.json passes the syslog case"
+	fi
+	if python3 "$HERE/check.py" pipeline "$OSURL" opensmtpd-jsonlog "$HERE/pipeline/decoded-smtp-in.json" |
+	    grep -q '^FAIL pipeline case decoded-smtp-in'; then
+		t_ok "$OS_WHAT without the named difference set aside, the GeoIP tags make a case fail"
+	else
+		t_fail "$OS_WHAT the expected GeoIP tags are not compared"
+	fi
+	# The records' whole syslog lines through the pipeline (?pipeline=),
+	# into an index named like our data streams (so the script step sets
+	# data_stream.*), mapped dynamic: false like ours.
+	OSIDX=logs-opensmtpd.event-opensearch
+	curl -s -o "$OUT/os-idx.json" -X PUT "$OSURL/$OSIDX" -H 'Content-Type: application/json' \
+	    -d '{"settings":{"number_of_shards":1,"number_of_replicas":0},"mappings":{"dynamic":false,"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"kind":{"type":"keyword"}}}}}}'
+	# shellcheck disable=SC2086
+	if python3 "$HERE/index.py" --shape syslog --data-stream "$OSIDX" --pipeline opensmtpd-jsonlog \
+	    --stats "$OUT/os-ingest-syslog.json" "$OSURL" $RECORDS > "$OUT/os-index.out" 2>&1; then
+		t_ok "$OS_WHAT bulk create of $NREC whole syslog lines through the pipeline: no errors"
+		sed 's/^/elastic: opensearch: /' "$OUT/os-index.out"
+	else
+		t_fail "$OS_WHAT bulk create of $NREC whole syslog lines through the pipeline"
+		tail -n 5 "$OUT/os-index.out" >&2
+	fi
+	# shellcheck disable=SC2086
+	CHECK_ADDED=log.file python3 "$HERE/check.py" stored "$OSURL" "$OSIDX" $RECORDS \
+	    > "$OUT/os-stored.out" 2> "$OUT/os-stored.err"
+	[ -s "$OUT/os-stored.err" ] && t_fail "$OS_WHAT check.py stored: $(tail -n 3 "$OUT/os-stored.err")"
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "$OS_WHAT decoded syslog lines: ${l#ok }" ;;
+		"FAIL "*)	t_fail "$OS_WHAT decoded syslog lines: ${l#FAIL }" ;;
+		"NOTRUN "*)	t_notrun "$OS_WHAT decoded syslog lines: ${l#NOTRUN }" ;;
+		esac
+	done < "$OUT/os-stored.out"
+	curl -s "$OSURL/$OSIDX/_search?size=1" > "$OUT/os-one.json"
+	t_check "$OS_WHAT a decoded line: log.syslog.hostname mx, data_stream.namespace opensearch, event.ingested, no message" \
+	    jq_true '.hits.hits[0]._source | .log.syslog.hostname == "mx" and .log.syslog.appname == "filter-jsonlog"
+		and .data_stream.namespace == "opensearch" and .data_stream.dataset == "opensmtpd.event"
+		and (.event.ingested | type) == "string" and .message == null and ._tmp_json == null' "$OUT/os-one.json"
+	stop_os_node
+	echo "elastic: pipeline engine group: $(($(date +%s) - os_t0)) s"
+}
 
 # ---- 1. the engine ---------------------------------------------------
 
@@ -106,6 +296,7 @@ else
 		    "live smtpd -> rsyslogd -> omelasticsearch"; do
 			t_notrun "$what: $why"
 		done
+		opensearch_group
 		finish
 		exit 0
 	fi
@@ -136,12 +327,12 @@ has_module() {
 # ---- 2. kibana/load.sh against it --------------------------------------
 
 for run in 1 2; do
-	if t_check "load.sh --skip-kibana, run $run" \
-	    sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load$run.out" 2>&1; then
-		:
-	else
-		cat "$OUT/load$run.out" >&2
-	fi
+	# The redirection on load.sh alone: T_VERBOSE's "ok -" line stays out
+	# of the output checked below.
+	sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load$run.out" 2>&1
+	rc=$?
+	t_check "load.sh --skip-kibana, run $run" [ $rc = 0 ]
+	[ $rc = 0 ] || cat "$OUT/load$run.out" >&2
 	# What is installed after each run, for the comparison.
 	for r in _component_template/opensmtpd-jsonlog-settings \
 	    _component_template/opensmtpd-jsonlog-mappings \
@@ -197,22 +388,6 @@ t_check "load.sh removes its template of the old name logs-opensmtpd" \
 
 # ---- 3. real records, decoded (the ndjson path) ------------------------
 
-# The filter's output of every golden input (with its options) and of every
-# test stream (behind the shared handshake when it has none).
-for f in tests/golden/*.in; do
-	a=${f%.in}.args
-	# shellcheck disable=SC2046
-	"$FILTER" $(cat "$a" 2>/dev/null) -o "$REC/golden-$(basename "$f" .in).json" \
-	    < "$f" > /dev/null 2>&1
-done
-for f in tests/streams/*.stream tests/examples/corpus/*.stream; do
-	[ "$f" = "$HANDSHAKE" ] && continue
-	if head -n 1 "$f" | grep -q '^config|'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
-	    "$FILTER" -o "$REC/stream-$(basename "$f" .stream).json" > /dev/null 2>&1
-done
-RECORDS=$(ls "$REC"/*.json)
-NREC=$(cat $RECORDS | wc -l)
-t_check "records to ship: $NREC from $(echo "$RECORDS" | wc -l) files" [ "$NREC" -gt 0 ]
 
 # check_py WHAT DS FILES...: run check.py, count its lines.
 check_py() {
@@ -313,10 +488,6 @@ fi
 # Into a namespace of their own, after the panels: the dashboards' data
 # view (logs-opensmtpd.*) would count them twice.
 DS_SYSLOG=logs-opensmtpd.event-syslog
-CASES=
-for c in "$HERE"/pipeline/*.json; do
-	case $c in *-expected.json) ;; *) CASES="$CASES $c" ;; esac
-done
 # shellcheck disable=SC2086
 if t_check "bulk create of $NREC whole syslog lines into $DS_SYSLOG: no errors" \
     python3 "$HERE/index.py" --shape syslog --data-stream "$DS_SYSLOG" \
@@ -335,7 +506,7 @@ if [ -n "$HAVE_PIPELINE" ]; then
 else
 	t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
 	for c in $CASES; do
-		t_notrun "pipeline case $(basename "$c" .json) through _simulate: no ingest-common/lang-painless/ingest-geoip in the engine"
+		t_notrun "pipeline case $(basename "$c" .json) through _simulate on Elasticsearch: no ingest-common/lang-painless/ingest-geoip in the engine (run on OpenSearch's, group 7)"
 	done
 fi
 # The grok of the pipeline's first step, on Elasticsearch's own grok
@@ -384,5 +555,11 @@ else
 	grep -q '^ok live: .* documents in' "$OUT/live.out" ||
 	    { grep -q '^NOTRUN' "$OUT/live.out" || { t_fail "live.sh (tests/out/elastic/live.err):"; tail -n 5 "$OUT/live.err" >&2; }; }
 fi
+
+# ---- 7. the pipeline on OpenSearch's ingest modules -------------------
+
+# One engine at a time (two shared cores): Elasticsearch is stopped first.
+stop_node
+opensearch_group
 
 finish

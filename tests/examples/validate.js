@@ -610,7 +610,7 @@ function pipelineFields(procs, where) {
 			use(cfg.field, 'any', w);
 			for (const pat of cfg.patterns || [])
 				for (const m of pat.matchAll(/%\{[A-Z0-9_]+:([^}]+)\}/g))
-					if (!m[1].startsWith('_tmp.')) use(m[1], 'written', w);
+					if (!m[1].startsWith('_tmp')) use(m[1], 'written', w);
 			break;
 		case 'remove':
 			for (const f of [].concat(cfg.field))
@@ -721,8 +721,8 @@ if (check(grok, 'pipeline: no grok processor tagged syslog-prefix')) {
 			break;
 		}
 		if (!got) fail('pipeline grok: no pattern matches a line with ' + what + ' prefix');
-		else if (got['_tmp.json'] !== record)
-			fail('pipeline grok: ' + what + ': record taken as ' + JSON.stringify(got['_tmp.json']));
+		else if (got['_tmp_json'] !== record)
+			fail('pipeline grok: ' + what + ': record taken as ' + JSON.stringify(got['_tmp_json']));
 		else if ((got['log.syslog.hostname'] || null) !== host)
 			fail('pipeline grok: ' + what + ': host taken as ' + got['log.syslog.hostname']);
 		else if (host && (got['log.syslog.appname'] !== 'filter-jsonlog'))

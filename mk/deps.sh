@@ -11,7 +11,8 @@ build="gcc make pkg-config libjson-c-dev libevent-dev"
 case $profile in
 build)	want="$build" ;;
 check)	want="$build jq python3 valgrind clang libclang-rt-14-dev opensmtpd \
-	    rsyslog logrotate swaks nodejs npm curl unzip maven \
+	    rsyslog logrotate swaks nodejs npm curl unzip maven openssl \
+	    ca-certificates debian-archive-keyring \
 	    openjdk-17-jre-headless rsyslog-elasticsearch debootstrap" ;;
 demo)	want="$build jq python3 opensmtpd rsyslog swaks" ;;
 bench)	want="$build jq python3 rsyslog" ;;

@@ -46,6 +46,7 @@ static struct sink	*sink;
 static struct event	 ev_in, ev_out, ev_retry;
 static struct event	 ev_term, ev_int, ev_hup, ev_usr1;
 static int		 out_armed;
+static int		 in_stream;	/* stdin is a socket or a pipe */
 
 struct options;
 
@@ -264,8 +265,10 @@ input_init(void)
 		return;
 	}
 	if (fstat(STDIN_FILENO, &st) == 0 && (S_ISSOCK(st.st_mode) ||
-	    S_ISFIFO(st.st_mode)))
+	    S_ISFIFO(st.st_mode))) {
+		in_stream = 1;
 		return;
+	}
 	(void)setenv("EVENT_NOEPOLL", "1", 1);
 	(void)setenv("EVENT_NOKQUEUE", "1", 1);
 	(void)setenv("EVENT_NODEVPOLL", "1", 1);
@@ -279,13 +282,23 @@ input_init(void)
 static __dead void
 read_blocking(void)
 {
-	char	*p;
-	ssize_t	 n;
+	struct pollfd	 pfd;
+	char		*p;
+	ssize_t		 n;
 
+	/* no event loop here: a rotation's HUP must not end the filter */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	for (;;) {
 		p = filter_space(&filter, READ_CHUNK);
 		if ((n = read(STDIN_FILENO, p, READ_CHUNK)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				pfd.fd = STDIN_FILENO;
+				pfd.events = POLLIN;
+				(void)poll(&pfd, 1, 1000);
+				continue;
+			}
+			if (errno == EINTR)
 				continue;
 			log_info("read: %s", strerror(errno));
 			break;
@@ -343,8 +356,12 @@ on_input(int fd, short event, void *arg)
 		if (filter.state == FS_HANDSHAKE)
 			break;	/* fd 0 still blocks: one read per wakeup */
 		if (!(filter.registered_nb)) {
-			/* registered: from now on reads must not block */
-			if ((fl = fcntl(fd, F_GETFL)) != -1)
+			/*
+			 * Registered: from now on reads must not block (a
+			 * socket or a pipe; a terminal's flags are the
+			 * user's shell's too, and files never block).
+			 */
+			if (in_stream && (fl = fcntl(fd, F_GETFL)) != -1)
 				(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 			filter.registered_nb = 1;
 		}

@@ -71,9 +71,13 @@ render_record(const struct render_conf *conf, const struct session *s,
 	if (r->event == RPT_TX_MAIL && r->msgid == 0) {
 		transient.have_mail = 1;
 		transient.mail_result = r->result;
+		/*
+		 * Kept whatever its length: over the cap, the drop levels
+		 * leave it out and say so (not the null sender's "<>").
+		 */
 		if (r->f[F_ADDRESS].len > 0)
 			(void)estr_set(&transient.from, r->f[F_ADDRESS].p,
-			    r->f[F_ADDRESS].len, conf->cap);
+			    r->f[F_ADDRESS].len, ESCAPE_MAX(FJ_LINE_MAX));
 		c.tx = &transient;
 	}
 

@@ -85,7 +85,7 @@ e2e_root_build() {
 	e2e_log "building the trixie root in $_t" \
 	    "(debootstrap from $E2E_ROOT_MIRROR, about a minute)"
 	# Stage 1 downloads and unpacks; nothing is configured yet.
-	if ! timeout 900 debootstrap --foreign --variant=minbase \
+	if ! timeout 420 debootstrap --foreign --variant=minbase \
 	    --include="$E2E_ROOT_PKGS" trixie "$_t" "$E2E_ROOT_MIRROR" \
 	    > "$_log" 2>&1; then
 		E2E_ROOT_WHY="debootstrap trixie failed (no network, or no"
@@ -99,7 +99,7 @@ e2e_root_build() {
 	printf '#!/bin/sh\n# filter-jsonlog e2e: no daemon starts here.\nexit 101\n' \
 	    > "$_t/usr/sbin/policy-rc.d"
 	chmod 755 "$_t/usr/sbin/policy-rc.d"
-	if ! timeout 900 chroot "$_t" /debootstrap/debootstrap --second-stage \
+	if ! timeout 420 chroot "$_t" /debootstrap/debootstrap --second-stage \
 	    >> "$_log" 2>&1; then
 		E2E_ROOT_WHY="debootstrap --second-stage failed:"
 		E2E_ROOT_WHY="$E2E_ROOT_WHY $(grep -E '^[EW]:' "$_log" |

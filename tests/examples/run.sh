@@ -386,7 +386,9 @@ t_check "every -o file of the docs is under /var/log/opensmtpd/" \
 t_check "deploy.md makes /var/log/opensmtpd" \
     grep -q 'install -d.*/var/log/opensmtpd\|mkdir -p /var/log/opensmtpd' doc/deploy.md
 
-if command -v rsyslogd >/dev/null 2>&1; then
+if ! command -v rsyslogd >/dev/null 2>&1; then
+	t_fail "rsyslogd not found: the syslog examples are not checked (DEPS=install sh mk/deps.sh check)"
+else
 	W=$(mktemp -d /tmp/fj-rsyslog.XXXXXX)
 	{
 		echo "global(workDirectory=\"$W\")"
@@ -400,6 +402,8 @@ if command -v rsyslogd >/dev/null 2>&1; then
 	    rsyslogd -N1 -f "$W/rsyslog.conf" > "$OUT/rsyslog-check.log" 2>&1; then
 		rsyslogd -n -f "$W/rsyslog.conf" -i "$W/rsyslogd.pid" 2> "$OUT/rsyslogd.log" &
 		RSYSLOGD=$!
+		trap 'kill "$RSYSLOGD" 2>/dev/null; rm -rf "$W"' EXIT
+		trap 'exit 1' INT TERM HUP
 		i=0
 		while [ ! -S "$W/log.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 		# smtpd keeps the filter's stdin open; so does the sleep.
@@ -418,6 +422,9 @@ if command -v rsyslogd >/dev/null 2>&1; then
 		if [ "$(id -u)" = 0 ] && getent group adm >/dev/null; then
 			t_check "rsyslog drop-in creates the file root:adm 0640 (got $(stat -c '%U:%G %a' "$W/jsonlog.json"))" \
 			    [ "$(stat -c '%U:%G %a' "$W/jsonlog.json")" = "root:adm 640" ]
+		else
+			t_skip "rsyslog drop-in's owner root:adm 0640" \
+			    "needs root and a group adm"
 		fi
 		# The logrotate stanza, by the real logrotate, without
 		# systemd: rsyslogd must write to a new file afterwards.
@@ -444,13 +451,17 @@ if command -v rsyslogd >/dev/null 2>&1; then
 		fi
 		kill "$RSYSLOGD"
 		wait "$RSYSLOGD" 2>/dev/null
+		trap - EXIT INT TERM HUP
 	fi
 	rm -rf "$W"
 fi
 
 # smtpd insists on root, even to check a configuration.
-if [ "$(id -u)" = 0 ] && command -v smtpd >/dev/null 2>&1 &&
-    command -v openssl >/dev/null 2>&1; then
+if [ "$(id -u)" != 0 ]; then
+	t_skip "smtpd -n accepts examples/smtpd.conf" "smtpd needs root"
+elif ! command -v smtpd >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+	t_fail "smtpd or openssl not found: examples/smtpd.conf not checked (DEPS=install sh mk/deps.sh check)"
+else
 	S=$OUT/smtpd
 	mkdir -p "$S"
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$S/key.pem" \

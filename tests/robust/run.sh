@@ -41,16 +41,13 @@ rc=$?
 pid=
 
 T_RERUN="sh tests/robust/run.sh"
-skipped=0
 tab=$(printf '\t')
 while IFS="$tab" read -r what name why case; do
 	case $what in
 	ok)	t_ok "$name" ;;
 	fail)	T_NAME=$case t_fail "$name: $why" ;;
-	skip)	skipped=$((skipped + 1))
-		echo "skipped - $name: $why" >&2 ;;
+	skip)	t_skip "$name" "$why" ;;
 	esac
 done < "$RES"
 [ "$rc" = 0 ] || t_fail "robust.py exited $rc"
-[ "$skipped" = 0 ] || echo "robust: $skipped skipped"
 t_done

@@ -476,6 +476,28 @@ test_size_cap(void)
 	CHECK(has("opensmtpd.truncated_fields", "opensmtpd.protocol.line"));
 	stop();
 
+	/*
+	 * A refused MAIL FROM before a transaction, 254 8-bit bytes: longer
+	 * escaped than the cap.  Left out and said so, never shown as the
+	 * null sender.
+	 */
+	start(1024, ~0U);
+	{
+		char	 big[400];
+		int	 n;
+
+		n = snprintf(big, sizeof(big), IN("1.000005", "tx-mail")
+		    "|00000000|permfail|");
+		memset(big + n, 0xff, 254);
+		big[n + 254] = '\0';
+		line(big);
+	}
+	CHECK(reclen <= 1024);
+	CHECK(get("email.from.address") == NULL);
+	CHECK(json_object_get_boolean(get("opensmtpd.truncated")));
+	CHECK_STR(str("opensmtpd.tx.mail_result"), "permfail");
+	stop();
+
 	/* the worst case: every "always" field at its longest */
 	start(1024, ~0U);
 	line("config|smtpd-version|"

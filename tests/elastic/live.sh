@@ -101,10 +101,19 @@ if [ "${n_es:-0}" = "$n_file" ] && [ "$n_file" -gt 0 ]; then
 else
 	echo "FAIL live: ${n_es:-?} documents in $DS_LIVE for $n_file records"
 fi
+# live_check WHAT: check.py WHAT on the live data stream, its lines
+# prefixed "live: "; its output kept in $LOUT/check-WHAT.out.  A non-zero
+# status, or no ok/FAIL/NOTRUN line at all (a traceback), is a FAIL.
+live_check() {
+	python3 "$HERE/check.py" "$1" "$URL" "$DS_LIVE" "$R" > "$LOUT/check-$1.out" 2>&1
+	_rc=$?
+	sed -n -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /p' "$LOUT/check-$1.out"
+	if [ $_rc != 0 ] || ! grep -q '^\(ok\|FAIL\|NOTRUN\) ' "$LOUT/check-$1.out"; then
+		echo "FAIL live: check.py $1 exited $_rc ($LOUT/check-$1.out): $(tail -n 1 "$LOUT/check-$1.out")"
+	fi
+}
 # The same documents as rsyslogd's file copy, field for field.
-python3 "$HERE/check.py" stored "$URL" "$DS_LIVE" "$R" 2>&1 |
-    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+live_check stored
 # Discover's order: the saved searches' sort on a real smtpd's timing.
-python3 "$HERE/check.py" order "$URL" "$DS_LIVE" "$R" 2>&1 |
-    sed -e '/^note:/d' -e 's/^\(ok\|FAIL\|NOTRUN\) /\1 live: /'
+live_check order
 exit 0

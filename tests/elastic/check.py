@@ -293,6 +293,9 @@ def mapping(url, ds, records, notes):
 
 def runtime(url, ds, records):
     rt = runtime_fields()
+    if not rt:
+        say("FAIL", "the data view has runtime fields",
+            "no runtimeFieldMap in kibana/saved-objects.ndjson's index-pattern")
     for name, spec in rt.items():
         body = {"size": 0, "runtime_mappings": {name: spec},
                 "query": {"bool": {"filter": [
@@ -417,7 +420,10 @@ def session_order(url, ds, sort):
 
 
 def order(url, ds):
-    for sid, sort in saved_sorts():
+    sorts = saved_sorts()
+    if not sorts:
+        say("FAIL", "the saved searches' sort", "no saved search in kibana/saved-objects.ndjson")
+    for sid, sort in sorts:
         if not sort or sort[0][0] != "@timestamp":
             say("FAIL", "saved search %s sorts by @timestamp first" % sid, json.dumps(sort))
             continue

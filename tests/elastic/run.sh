@@ -392,15 +392,19 @@ t_check "load.sh removes its template of the old name logs-opensmtpd" \
 # check_py WHAT DS FILES...: run check.py, count its lines.
 check_py() {
 	python3 "$HERE/check.py" "$@" > "$OUT/check-$1.out" 2> "$OUT/check-$1.err"
+	_rc=$?
 	[ -s "$OUT/check-$1.err" ] && t_fail "check.py $1: $(tail -n 3 "$OUT/check-$1.err")"
+	_n=0
 	while IFS= read -r l; do
 		case $l in
-		"ok "*)		t_ok "${l#ok }" ;;
-		"FAIL "*)	t_fail "${l#FAIL }" ;;
-		"NOTRUN "*)	t_notrun "${l#NOTRUN }" ;;
+		"ok "*)		t_ok "${l#ok }"; _n=$((_n + 1)) ;;
+		"FAIL "*)	t_fail "${l#FAIL }"; _n=$((_n + 1)) ;;
+		"NOTRUN "*)	t_notrun "${l#NOTRUN }"; _n=$((_n + 1)) ;;
 		note:*)		[ -n "${T_VERBOSE:-}" ] && echo "$l" ;;
 		esac
 	done < "$OUT/check-$1.out"
+	[ $_rc = 0 ] || t_fail "check.py $1 exited $_rc (tests/out/elastic/check-$1.err)"
+	[ $_n -gt 0 ] || t_fail "check.py $1 printed no ok/FAIL/NOTRUN line (tests/out/elastic/check-$1.out)"
 }
 
 # shellcheck disable=SC2086

@@ -106,20 +106,31 @@ fi
 
 # The filter's output of every golden input (with its options) and of every
 # test stream (behind the shared handshake when it has none).
+# Each run's exit status counts (its stderr in $REC/NAME.err).
+FILTER_FAILED=0
 for f in tests/golden/*.in; do
 	a=${f%.in}.args
+	n=golden-$(basename "$f" .in)
 	# shellcheck disable=SC2046
-	"$FILTER" $(cat "$a" 2>/dev/null) -o "$REC/golden-$(basename "$f" .in).json" \
-	    < "$f" > /dev/null 2>&1
+	"$FILTER" $(cat "$a" 2>/dev/null) -o "$REC/$n.json" \
+	    < "$f" > /dev/null 2> "$REC/$n.err" || {
+		t_fail "filter-jsonlog on $f exited $? ($REC/$n.err)"
+		FILTER_FAILED=$((FILTER_FAILED + 1))
+	}
 done
 for f in tests/streams/*.stream tests/examples/corpus/*.stream; do
 	[ "$f" = "$HANDSHAKE" ] && continue
+	n=stream-$(basename "$f" .stream)
 	if head -n 1 "$f" | grep -q '^config|'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
-	    "$FILTER" -o "$REC/stream-$(basename "$f" .stream).json" > /dev/null 2>&1
+	    "$FILTER" -o "$REC/$n.json" > /dev/null 2> "$REC/$n.err" || {
+		t_fail "filter-jsonlog on $f exited $? ($REC/$n.err)"
+		FILTER_FAILED=$((FILTER_FAILED + 1))
+	}
 done
 RECORDS=$(ls "$REC"/*.json)
 NREC=$(cat $RECORDS | wc -l)
-t_check "records to ship: $NREC from $(echo "$RECORDS" | wc -l) files" [ "$NREC" -gt 0 ]
+t_check "records to ship: $NREC from $(echo "$RECORDS" | wc -l) files, every filter run exited 0" \
+    sh -c '[ "$1" -gt 0 ] && [ "$2" = 0 ]' - "$NREC" "$FILTER_FAILED"
 # The pipeline cases: tests/elastic/pipeline/NAME.json (NAME-expected.json
 # beside each).
 CASES=

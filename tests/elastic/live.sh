@@ -21,6 +21,14 @@ TOP=$(cd "$HERE/../.." && pwd)
 DS_LIVE=logs-opensmtpd.event-live
 mkdir -p "$LOUT"
 
+# Every request is bounded: a hung engine fails the check instead of the
+# suite hanging.  A call that needs longer (a force merge, a snapshot) sets
+# its own bound: CURL_MAX_TIME=600 curl ...  (POSIX: a function named as
+# the command; `command` reaches the real one).
+curl() {
+	command curl --connect-timeout 5 --max-time "${CURL_MAX_TIME:-120}" "$@"
+}
+
 if [ ! -f /usr/lib/x86_64-linux-gnu/rsyslog/omelasticsearch.so ] &&
     ! ls /usr/lib/*/rsyslog/omelasticsearch.so >/dev/null 2>&1; then
 	echo "NOTRUN live smtpd -> rsyslogd -> omelasticsearch: rsyslog-elasticsearch is not installed (sh mk/deps.sh check)"

@@ -44,6 +44,14 @@ t_linux_only "needs Java, Maven Central's Elasticsearch and Debian's" \
     "rsyslog-elasticsearch"
 cd "$T_TOP" || exit 1
 
+# Every request is bounded: a hung engine fails the check instead of the
+# suite hanging.  A call that needs longer (a force merge, a snapshot) sets
+# its own bound: CURL_MAX_TIME=600 curl ...  (POSIX: a function named as
+# the command; `command` reaches the real one).
+curl() {
+	command curl --connect-timeout 5 --max-time "${CURL_MAX_TIME:-120}" "$@"
+}
+
 HERE=tests/elastic
 OUT=tests/out/elastic
 REC=$OUT/records

@@ -41,8 +41,8 @@ import json
 import os
 import re
 import sys
-import urllib.error
-import urllib.request
+
+import eshttp
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -58,19 +58,7 @@ def say(kind, desc, why=""):
 
 
 def es(method, url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, {"raw": raw.decode("utf-8", "replace")}
+    return eshttp.request(method, url, body, timeout=120)
 
 
 def read_records(files):

@@ -52,15 +52,6 @@ NODE_PID=es.pid
 NODE_JAVA_VAR=ES_JAVA_HOME
 . "$(dirname "$0")/node.sh"
 
-say() {
-	echo "es.sh: $*" >&2
-}
-
-usage() {
-	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 1
-}
-
 # engine_dir VERSION: where that version is unpacked.
 engine_dir() {
 	echo "$FJ_CACHE/elasticsearch/elasticsearch-$1"

@@ -6,7 +6,6 @@
 #   NODE_PID    the pid file's name in DIR (es.pid, os.pid)
 #   FJ_CACHE    the cache root
 # and defines
-#   say MESSAGE...      one line on stderr
 #   fetch               the engine's home on stdout; status 3: none to be had
 #   node_config         DIR's config/ for the engine ($dir, $home are set)
 #   node_exec           launch the engine, daemonized, writing $dir/$NODE_PID
@@ -18,6 +17,17 @@
 # Maven's repository is $FJ_CACHE/m2 (M2_REPO overrides), never ~/.m2; every
 # mvn run is bounded by MVN_TIMEOUT seconds (default 600) and each of its
 # network reads by 60 s.
+
+# say MESSAGE...: one line on stderr, named after the script.
+say() {
+	echo "${0##*/}: $*" >&2
+}
+
+# usage: the script's header comment.
+usage() {
+	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
+	exit 1
+}
 
 NODE_UID=65534
 NODE_GID=65534

@@ -60,15 +60,6 @@ NODE_PID=os.pid
 NODE_JAVA_VAR=OS_JAVA_HOME
 . "$(dirname "$0")/node.sh"
 
-say() {
-	echo "opensearch.sh: $*" >&2
-}
-
-usage() {
-	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 1
-}
-
 engine_dir() {
 	echo "$FJ_CACHE/opensearch-ingest/opensearch-$1"
 }

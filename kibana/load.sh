@@ -34,6 +34,9 @@ options:
   -n, --dry-run         print the requests instead of sending them
   -h, --help            this text
 
+timeouts (environment): LOAD_CONNECT_TIMEOUT (default 10 s) to connect,
+  LOAD_MAX_TIME (default 300 s) for a whole request
+
 credentials (environment only, so they stay out of ps and shell history):
   ES_API_KEY                  Elasticsearch API key as id:api_key (the "id" and
                               "api_key" of POST _security/api_key's answer, joined
@@ -57,6 +60,9 @@ dry=
 skip_es=
 skip_kibana=
 tls_opts=
+# Every request is bounded: a cluster that accepts and never answers fails
+# instead of hanging (LOAD_CONNECT_TIMEOUT, LOAD_MAX_TIME: seconds).
+curl_time="--connect-timeout ${LOAD_CONNECT_TIMEOUT:-10} --max-time ${LOAD_MAX_TIME:-300}"
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -128,7 +134,7 @@ request() {
 	_cfg=$1 _method=$2 _url=$3
 	shift 3
 	# shellcheck disable=SC2086
-	_code=$(curl -sS -o "$tmp/body" -w '%{http_code}' -K "$_cfg" $tls_opts \
+	_code=$(curl $curl_time -sS -o "$tmp/body" -w '%{http_code}' -K "$_cfg" $tls_opts \
 	    -X "$_method" "$_url" "$@") || {
 		echo "load.sh: cannot reach $_url (curl failed; wrong URL, TLS or network?)" >&2
 		return 1
@@ -159,7 +165,7 @@ put_es() {
 # status 0 when 2xx.  Quiet: used to ask the cluster what it has.
 get_es() {
 	_code=000
-	_code=$(curl -sS -o "$tmp/body" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
+	_code=$(curl $curl_time -sS -o "$tmp/body" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
 	    "$es/$1" 2>/dev/null) || return 1
 	case $_code in 2??) return 0 ;; esac
 	return 1
@@ -168,7 +174,7 @@ get_es() {
 # field_type_ok TYPE: the cluster can map a field of TYPE (asked through
 # _index_template/_simulate, which creates nothing).
 field_type_ok() {
-	_code=$(curl -sS -o "$tmp/probe" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
+	_code=$(curl $curl_time -sS -o "$tmp/probe" -w '%{http_code}' -K "$tmp/es.cfg" $tls_opts \
 	    -X POST "$es/_index_template/_simulate" -H 'Content-Type: application/json' \
 	    --data-binary "{\"index_patterns\":[\"opensmtpd-jsonlog-probe-*\"],\"priority\":0,\"template\":{\"mappings\":{\"properties\":{\"f\":{\"type\":\"$1\"}}}}}" \
 	    2>/dev/null) || return 0

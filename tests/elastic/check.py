@@ -41,8 +41,8 @@ import json
 import os
 import re
 import sys
-import urllib.error
-import urllib.request
+
+import eshttp
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -58,19 +58,7 @@ def say(kind, desc, why=""):
 
 
 def es(method, url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, {"raw": raw.decode("utf-8", "replace")}
+    return eshttp.request(method, url, body, timeout=120)
 
 
 def read_records(files):
@@ -293,6 +281,9 @@ def mapping(url, ds, records, notes):
 
 def runtime(url, ds, records):
     rt = runtime_fields()
+    if not rt:
+        say("FAIL", "the data view has runtime fields",
+            "no runtimeFieldMap in kibana/saved-objects.ndjson's index-pattern")
     for name, spec in rt.items():
         body = {"size": 0, "runtime_mappings": {name: spec},
                 "query": {"bool": {"filter": [
@@ -417,7 +408,10 @@ def session_order(url, ds, sort):
 
 
 def order(url, ds):
-    for sid, sort in saved_sorts():
+    sorts = saved_sorts()
+    if not sorts:
+        say("FAIL", "the saved searches' sort", "no saved search in kibana/saved-objects.ndjson")
+    for sid, sort in sorts:
         if not sort or sort[0][0] != "@timestamp":
             say("FAIL", "saved search %s sorts by @timestamp first" % sid, json.dumps(sort))
             continue

@@ -37,8 +37,8 @@ a line is not JSON; 2 on bad usage.  Python 3 standard library only.
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
+
+import eshttp
 
 
 def usage(msg):
@@ -47,19 +47,7 @@ def usage(msg):
 
 
 def request(method, url, body=None, ctype="application/json"):
-    data = body if body is None or isinstance(body, bytes) else body.encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=300) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, {"raw": raw.decode("utf-8", "replace")}
+    return eshttp.request(method, url, body, ctype, timeout=300)
 
 
 def syslog_line(record_text, host, pid, when):

@@ -15,7 +15,7 @@
 # Exit status: 0 done; 1 failed; 3 no engine to be had (not cached, and
 # Maven Central unreachable or mvn missing): a suite counts it "not run".
 #
-# What it is made of (all from Maven Central, through mvn, kept in ~/.m2):
+# What it is made of (all from Maven Central, through mvn, kept in $FJ_CACHE/m2):
 #   org.opensearch.distribution.integ-test-zip:opensearch:V:zip
 #       the server, with transport-netty4 as its only module
 #   org.opensearch.plugin:lang-painless:V        -> modules/lang-painless/
@@ -40,9 +40,12 @@
 #                 is assembled in $FJ_CACHE/opensearch-ingest/
 #   OS_HEAP       JVM heap (default 512m)
 #   OS_JAVA_HOME  Java for the engine (default: Java 17 under /usr/lib/jvm)
-#   ES_USER       system user the node runs as when started by root
-#                 (default fj-elastic, as for es.sh)
-#   ES_OFFLINE=1  never ask Maven Central, use the cache or ~/.m2 only
+#   ES_OFFLINE=1  never ask Maven Central, use the cache or $FJ_CACHE/m2 only
+#   M2_REPO       Maven's repository (default $FJ_CACHE/m2, never ~/.m2)
+#   MVN_TIMEOUT   seconds mvn may run (default 600; then: no engine)
+#
+# Started by root, the node runs as nobody (uid/gid 65534, setpriv), as
+# es.sh's; tests/elastic/node.sh has what the two share.
 #
 # The node listens on 127.0.0.1 only, at ports the kernel picks.
 set -u
@@ -50,34 +53,19 @@ set -u
 OS_VERSION=${OS_VERSION:-2.19.6}
 FJ_CACHE=${FJ_CACHE:-/var/cache/filter-jsonlog}
 OS_HEAP=${OS_HEAP:-512m}
-ES_USER=${ES_USER:-fj-elastic}
 GEOLITE=org.elasticsearch:geolite2-databases:20191119
 DEP_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
-M2=${M2_REPO:-$HOME/.m2/repository}
-
-say() {
-	echo "opensearch.sh: $*" >&2
-}
-
-usage() {
-	sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2
-	exit 1
-}
+NODE_NAME=OpenSearch
+NODE_PID=os.pid
+NODE_JAVA_VAR=OS_JAVA_HOME
+. "$(dirname "$0")/node.sh"
 
 engine_dir() {
 	echo "$FJ_CACHE/opensearch-ingest/opensearch-$1"
 }
 
 java_home() {
-	if [ -n "${OS_JAVA_HOME:-}" ]; then
-		echo "$OS_JAVA_HOME"
-		return
-	fi
-	for j in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk* \
-	    /usr/lib/jvm/temurin-21-jdk-amd64; do
-		[ -x "$j/bin/java" ] && { echo "$j"; return; }
-	done
-	j=$(command -v java 2>/dev/null) && dirname "$(dirname "$(readlink -f "$j")")"
+	node_java_home "${OS_JAVA_HOME:-}" /usr/lib/jvm/temurin-21-jdk-amd64
 }
 
 # module NAME ARTIFACT CLASSNAME EXTENDED DESCRIPTION JARPATTERNS...:
@@ -165,7 +153,7 @@ EOF
 	[ -n "${ES_OFFLINE:-}" ] && off=-o
 	[ -z "$off" ] && say "fetching OpenSearch $OS_VERSION and its ingest modules from Maven Central (about 150 MB, once)"
 	# shellcheck disable=SC2086
-	if ! (cd "$t" && mvn -B -q $off "$DEP_PLUGIN:copy-dependencies" \
+	if ! (cd "$t" && node_mvn -B -q $off "$DEP_PLUGIN:copy-dependencies" \
 	    -DoutputDirectory="$t/jars" > "$t/mvn.log" 2>&1); then
 		tail -n 5 "$t/mvn.log" >&2
 		rm -rf "$t"
@@ -201,40 +189,14 @@ EOF
 	echo "$d"
 }
 
-alive() {
-	[ -n "$1" ] && [ -d "/proc/$1" ] &&
-	    ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
-}
-
-ensure_user() {
-	id -u "$ES_USER" >/dev/null 2>&1 && return 0
-	useradd --system --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$ES_USER" 2>/dev/null ||
-	    adduser --system --no-create-home "$ES_USER" >/dev/null 2>&1 ||
-	    id -u "$ES_USER" >/dev/null 2>&1 ||
-	    { say "cannot create the system user $ES_USER"; return 1; }
-}
-
-start() {
-	dir=$1
-	mkdir -p "$dir" || return 1
-	dir=$(cd "$dir" && pwd)
-	if [ -f "$dir/os.pid" ] && alive "$(cat "$dir/os.pid")"; then
-		say "a node already runs from $dir (pid $(cat "$dir/os.pid"))"
-		return 1
-	fi
-	home=$(fetch) || return $?
-	jh=$(java_home)
-	[ -n "$jh" ] && [ -x "$jh/bin/java" ] || { say "no Java found (set OS_JAVA_HOME)"; return 1; }
-	rm -rf "$dir/config" "$dir/logs" "$dir/tmp"
-	mkdir -p "$dir/data" "$dir/logs" "$dir/tmp"
-	cp -R "$home/config/." "$dir/config/"
+# node_config: jvm.options and opensearch.yml.
+node_config() {
 	# jvm.options writes the GC log, heap dumps and crash files relative
 	# to the working directory: into DIR instead.
 	sed -e "s#file=logs/gc.log#file=$dir/logs/gc.log#" \
 	    -e "s#HeapDumpPath=data#HeapDumpPath=$dir/tmp#" \
 	    -e "s#ErrorFile=logs/#ErrorFile=$dir/logs/#" \
-	    "$home/config/jvm.options" > "$dir/config/jvm.options"
+	    "$home/config/jvm.options" > "$dir/config/jvm.options" || return 1
 	# The integ-test zip has no security plugin: no plugins.security.* here.
 	{
 		echo "# written by tests/elastic/opensearch.sh"
@@ -250,81 +212,24 @@ start() {
 		echo "cluster.routing.allocation.disk.threshold_enabled: false"
 		echo "action.destructive_requires_name: false"
 	} > "$dir/config/opensearch.yml"
-	rm -f "$dir/os.pid" "$dir/url" "$dir/logs/http.ports"
-	run_as=
-	if [ "$(id -u)" = 0 ]; then
-		ensure_user || return 1
-		chown -R "$ES_USER:" "$dir"
-		chmod 755 "$dir"
-		command -v setpriv >/dev/null 2>&1 || { say "setpriv is needed to run as $ES_USER"; return 1; }
-		run_as="setpriv --reuid=$ES_USER --regid=$(id -g "$ES_USER") --clear-groups --"
-		$run_as test -w "$dir/config" ||
-		    { say "$ES_USER cannot reach $dir (a parent directory is closed to it)"; return 1; }
-	fi
-	(
-		cd "$dir/logs" || exit 1
-		export OPENSEARCH_HOME="$home" OPENSEARCH_PATH_CONF="$dir/config" \
-		    OPENSEARCH_JAVA_HOME="$jh" OPENSEARCH_TMPDIR="$dir/tmp" \
-		    OPENSEARCH_JAVA_OPTS="-Xms$OS_HEAP -Xmx$OS_HEAP"
-		unset JAVA_HOME
-		# shellcheck disable=SC2086
-		$run_as "$home/bin/opensearch" -d -p "$dir/os.pid"
-	) > "$dir/launcher.log" 2>&1 < /dev/null
-	rc=$?
-	i=0
-	while [ ! -s "$dir/logs/http.ports" ] && [ $i -lt 600 ]; do
-		if [ $i -gt 20 ] && { [ ! -s "$dir/os.pid" ] || ! alive "$(cat "$dir/os.pid")"; }; then
-			break
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if [ ! -s "$dir/logs/http.ports" ]; then
-		say "OpenSearch did not start (launcher status $rc); its output:"
-		tail -n 20 "$dir/launcher.log" >&2
-		tail -n 30 "$dir/logs/filter-jsonlog-test.log" 2>/dev/null >&2
-		stop "$dir" 2>/dev/null
-		return 1
-	fi
-	url="http://$(head -n 1 "$dir/logs/http.ports")"
-	i=0
-	st=
-	while [ $i -lt 180 ]; do
-		st=$(curl -s "$url/_cluster/health" 2>/dev/null | sed -n 's/.*"status":"\([a-z]*\)".*/\1/p')
-		[ "$st" = green ] && break
-		sleep 0.5
-		i=$((i + 1))
-	done
-	if [ "$st" != green ]; then
-		say "OpenSearch at $url did not become green (${st:-no answer})"
-		stop "$dir"
-		return 1
-	fi
-	echo "$url" > "$dir/url"
+}
+
+node_exec() {
+	export OPENSEARCH_HOME="$home" OPENSEARCH_PATH_CONF="$dir/config" \
+	    OPENSEARCH_JAVA_HOME="$jh" OPENSEARCH_TMPDIR="$dir/tmp" \
+	    OPENSEARCH_JAVA_OPTS="-Xms$OS_HEAP -Xmx$OS_HEAP"
+	# shellcheck disable=SC2086
+	$run_as "$home/bin/opensearch" -d -p "$dir/os.pid"
+}
+
+start() {
+	node_start "$1" || return $?
 	say "OpenSearch $OS_VERSION (pid $(cat "$dir/os.pid"), heap $OS_HEAP, java $jh) at $url"
 	echo "$url"
 }
 
 stop() {
-	dir=$1
-	[ -f "$dir/os.pid" ] || return 0
-	pid=$(cat "$dir/os.pid")
-	case $pid in ''|*[!0-9]*) say "bad pid in $dir/os.pid"; return 1 ;; esac
-	if alive "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		i=0
-		while alive "$pid" && [ $i -lt 600 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		if alive "$pid"; then
-			say "OpenSearch ($pid) ignored TERM for 60 s; killing it"
-			kill -KILL "$pid" 2>/dev/null
-			sleep 0.5
-		fi
-	fi
-	rm -f "$dir/os.pid" "$dir/url"
-	return 0
+	node_stop "$1"
 }
 
 [ $# -ge 1 ] || usage

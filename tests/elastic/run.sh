@@ -289,6 +289,42 @@ opensearch_group() {
 	    jq_true '.hits.hits[0]._source | .log.syslog.hostname == "mx" and .log.syslog.appname == "filter-jsonlog"
 		and .data_stream.namespace == "opensearch" and .data_stream.dataset == "opensmtpd.event"
 		and (.event.ingested | type) == "string" and .message == null and ._tmp_json == null' "$OUT/os-one.json"
+	# The GeoIP panels, which Elasticsearch's test build cannot feed: the
+	# records of sessions from and to public addresses, through the
+	# pipeline's GeoIP and ASN, into an index with our mapping
+	# (constant_keyword, which OpenSearch lacks, as keyword), then every
+	# panel that names a GeoIP or ASN field, run on that index.
+	GEOIDX=logs-opensmtpd.event-geo
+	GEOREC=$REC/golden-kibana-geo.json
+	jq '{settings: {number_of_shards: 1, number_of_replicas: 0},
+	    mappings: (.template.mappings | walk(if type == "object" and
+	    .type? == "constant_keyword" then .type = "keyword" else . end))}' \
+	    kibana/elasticsearch/component-template-mappings.json > "$OUT/os-geo-index.json"
+	code=$(curl -s -o "$OUT/os-geo-index.out" -w '%{http_code}' -X PUT "$OSURL/$GEOIDX" \
+	    -H 'Content-Type: application/json' --data-binary "@$OUT/os-geo-index.json")
+	t_check "$OS_WHAT an index with our mapping for the GeoIP panels: HTTP $code" [ "$code" = 200 ]
+	if [ ! -s "$GEOREC" ]; then
+		t_fail "$OS_WHAT no records of tests/golden/kibana-geo.in ($GEOREC)"
+	elif python3 "$HERE/index.py" --data-stream "$GEOIDX" --pipeline opensmtpd-jsonlog \
+	    "$OSURL" "$GEOREC" > "$OUT/os-geo.out" 2>&1; then
+		t_ok "$OS_WHAT the public-address records through the pipeline: no errors"
+		python3 "$HERE/panels.py" --es "$OSURL" --index "$GEOIDX" --records "$GEOREC" \
+		    --only-mentioning source.geo,source.as,destination.geo,destination.as \
+		    > "$OUT/os-geo-panels.out" 2> "$OUT/os-geo-panels.err"
+		while IFS= read -r l; do
+			case $l in
+			"ok - "*)	t_ok "$OS_WHAT GeoIP panel: ${l#ok - }" ;;
+			"FAIL - "*)	t_fail "$OS_WHAT GeoIP panel: ${l#FAIL - }" ;;
+			"not run - "*|"not exercised - "*)
+					t_fail "$OS_WHAT GeoIP panel not exercised here: ${l#not * - }" ;;
+			esac
+		done < "$OUT/os-geo-panels.out"
+		grep -q '^ok - ' "$OUT/os-geo-panels.out" ||
+		    t_fail "$OS_WHAT no GeoIP panel ran (tests/out/elastic/os-geo-panels.err): $(tail -n 3 "$OUT/os-geo-panels.err")"
+	else
+		t_fail "$OS_WHAT the public-address records through the pipeline"
+		tail -n 5 "$OUT/os-geo.out" >&2
+	fi
 	stop_os_node
 	echo "elastic: pipeline engine group: $(($(date +%s) - os_t0)) s"
 }

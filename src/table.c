@@ -156,7 +156,13 @@ session_prefetch(struct sessions *ss, const struct session_key *k)
  * the report timestamps jump with the wall clock (an NTP step, a resumed
  * VM, streams captured hours apart) while smtpd's own timeouts do not, and
  * the monotonic clock alone would expire every session of a saved stream
- * replayed slowly.  The LRU order is the monotonic one, to the second.
+ * replayed slowly.  The LRU order is the monotonic one, to the second; the
+ * walk stops at the first session not idle by both, so one whose report
+ * times run ahead of the others' holds the rest back until it is.  An
+ * expired session waiting for AUTH data is not remembered as an evicted
+ * one is (mask_evicted): after 20 idle minutes smtpd has timed it out, and
+ * a line of it that comes back anyway starts an unknown session, whose
+ * client lines are masked unless they are SMTP commands (mask_line).
  */
 void
 session_expire(struct sessions *ss)

@@ -286,6 +286,9 @@ struct session {
 	uint32_t	 command_count;
 	uint32_t	 message_count;
 	struct tx	 tx;
+	uint64_t	 sgen;		/* changes with what the record's
+					   cached connection parts show */
+	uint64_t	 tgen;		/* changes with the transaction */
 	char		*arena;		/* the texts above, escaped */
 	uint32_t	 alen;
 	uint32_t	 acap;
@@ -313,6 +316,7 @@ struct sessions {
 	int64_t		 now_us;	/* newest report time seen */
 	int64_t		 mono_us;	/* monotonic clock, set by the caller */
 	size_t		 textmax;	/* longest escaped text kept */
+	uint64_t	 gen;		/* last sgen or tgen given out */
 	struct session_lru lru;
 	/* evicted sessions that were waiting for AUTH data */
 	struct {
@@ -360,15 +364,21 @@ int		 mask_returning(struct sessions *, int, uint64_t);
 const char	*mask_excerpt(const char *, size_t);
 
 /* render.c: struct report + struct session -> one JSON record; opensmtpd.* */
+struct render_cache;
+
 struct render_conf {
 	struct estr	 version;	/* config|smtpd-version */
 	struct estr	 hostname;	/* config|admd */
 	size_t		 cap;		/* record size cap */
+	uint64_t	 gen;		/* changes with version or hostname */
+	struct render_cache *cache;	/* NULL: every record from scratch */
 };
 
 size_t		 render_record(const struct render_conf *,
 		    const struct session *, const struct report *, char *,
 		    size_t, int *);
+struct render_cache *render_cache_new(size_t);
+void		 render_cache_free(struct render_cache *);
 
 #define ECS_VERSION	"8.11.0"
 

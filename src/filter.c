@@ -81,6 +81,7 @@ filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
 	sessions_init(&f->sessions, nsess,
 	    (int64_t)FJ_EXPIRE_FACTOR * f->timeout * 1000000, cap);
 	f->rconf.cap = cap;
+	f->rconf.cache = render_cache_new(cap);
 	f->evmask = evmask;
 	f->reccap = cap + 1;
 	f->rec = xmalloc(f->reccap);
@@ -94,6 +95,8 @@ filter_free(struct filter *f)
 	sessions_free(&f->sessions);
 	estr_free(&f->rconf.version);
 	estr_free(&f->rconf.hostname);
+	render_cache_free(f->rconf.cache);
+	f->rconf.cache = NULL;
 	free(f->rec);
 	free(f->in);
 	f->rec = f->in = NULL;
@@ -336,8 +339,10 @@ config_line(struct filter *f, const char *p, size_t len)
 		do_register(f);
 	} else if (LIT_IS(p, klen, "smtpd-version")) {
 		(void)estr_set(&f->rconf.version, v, vlen, FJ_CONF_TEXT_MAX);
+		f->rconf.gen++;
 	} else if (LIT_IS(p, klen, "admd")) {
 		(void)estr_set(&f->rconf.hostname, v, vlen, FJ_CONF_TEXT_MAX);
+		f->rconf.gen++;
 	} else if (LIT_IS(p, klen, "subsystem")) {
 		if ((sub = protocol_subsys(v, vlen)) != SUB_OTHER)
 			f->subsys_seen |= 1 << sub;

@@ -32,7 +32,13 @@
 #include "jsonw.h"
 
 static void	 render_once(struct rctx *);
+static int	 render_cached(struct rctx *);
+static struct rslot *cache_slot(struct rctx *);
+static int	 cache_tx(struct rctx *, struct rslot *);
+static void	 frag_keep(char **, uint32_t *, const char *, size_t);
+static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
+static void	 r_session(struct rctx *);
 static void	 r_link(struct rctx *);
 static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
@@ -45,6 +51,44 @@ static void	 r_truncation(struct rctx *);
 
 static const struct slice tx_results[] = {
 	WORD(""), WORD("commit"), WORD("rollback"), WORD("aborted")
+};
+
+/*
+ * The fragment cache.  Most of a record shows state that did not change
+ * since the session's last event: the connection (observer, source,
+ * destination, network, tls, user, related, opensmtpd link, helo, tls,
+ * auth) and the transaction (email, opensmtpd.tx).  These parts are kept
+ * rendered, for a bounded number of recently active sessions (one slot
+ * per hash of the session id, the newest wins), and are rendered again
+ * when the session's sgen or tgen (session.c) says that what they show
+ * changed.  Only records of the first level (nothing dropped) and of
+ * sessions without too long texts come from it: anything else, and a
+ * record that does not fit, is rendered from scratch as before.
+ */
+#define SLOTS_BITS	12
+#define SLOTS		(1 << SLOTS_BITS)
+
+enum { FR_OBS, FR_RELATED, FR_LINK, FR__S };	/* of the connection */
+enum { FR_EMAIL, FR_TX, FR__T };		/* of the transaction */
+
+struct rslot {
+	const struct session	*s;
+	uint64_t		 id;
+	uint64_t		 sgen;		/* 0: nothing kept */
+	uint64_t		 cgen;		/* render_conf's gen */
+	uint64_t		 tgen;		/* 0: no transaction kept */
+	char			*sb;		/* the connection's parts */
+	uint32_t		 slen[FR__S];
+	uint32_t		 scap;
+	char			*tb;		/* the transaction's */
+	uint32_t		 tlen[FR__T];
+	uint32_t		 tcap;
+};
+
+struct render_cache {
+	struct rslot		 slot[SLOTS];
+	char			*tmp;		/* a fragment being rendered */
+	size_t			 tmpcap;
 };
 
 /*
@@ -78,6 +122,14 @@ render_record(const struct render_conf *conf, const struct session *s,
 	}
 
 	*truncated = 0;
+	if (conf->cache != NULL && s->toolong == 0) {
+		c.w.b = c.w.p = out;
+		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
+		if (render_cached(&c))
+			goto done;
+		/* over the cap: from scratch, level after level */
+		c.nnote = 0;
+	}
 	for (level = 0; level <= D__LEVELS; level++) {
 		c.w.b = c.w.p = out;
 		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
@@ -88,6 +140,7 @@ render_record(const struct render_conf *conf, const struct session *s,
 		if (!c.w.over)
 			break;
 	}
+ done:
 	estr_free(&transient.from);
 	if (c.nnote > 0 || s->toolong || c.drop & D_ALL)
 		*truncated = 1;
@@ -95,6 +148,170 @@ render_record(const struct render_conf *conf, const struct session *s,
 		return (0);
 	*c.w.p = '\0';
 	return (c.w.p - out);
+}
+
+/* A filter's fragment cache, empty; cap is the record size cap. */
+struct render_cache *
+render_cache_new(size_t cap)
+{
+	struct render_cache	*rc;
+
+	rc = xcalloc(1, sizeof(*rc));
+	rc->tmpcap = cap + 1;
+	rc->tmp = xmalloc(rc->tmpcap);
+	return (rc);
+}
+
+void
+render_cache_free(struct render_cache *rc)
+{
+	size_t	 i;
+
+	if (rc == NULL)
+		return;
+	for (i = 0; i < SLOTS; i++) {
+		free(rc->slot[i].sb);
+		free(rc->slot[i].tb);
+	}
+	free(rc->tmp);
+	free(rc);
+}
+
+/*
+ * The record at the first level, from the kept parts and the per-event
+ * ones: the same bytes as render_once() at level 0.  0 when it does not
+ * fit (or a part could not be kept).
+ */
+static int
+render_cached(struct rctx *c)
+{
+	struct rslot	*sl;
+	const char	*sb, *tb = NULL;
+	int		 tx;
+
+	if ((sl = cache_slot(c)) == NULL)
+		return (0);
+	/* a MAIL FROM's record shows what its line tried: not kept */
+	tx = c->tx != NULL && c->tx == &c->s->tx &&
+	    c->r->event != RPT_TX_MAIL;
+	if (tx && !cache_tx(c, sl))
+		return (0);
+	sb = sl->sb;
+	r_head(c);
+	w_raw(&c->w, sb, sl->slen[FR_OBS]);
+	sb += sl->slen[FR_OBS];
+	if (tx) {
+		tb = sl->tb;
+		w_raw(&c->w, tb, sl->tlen[FR_EMAIL]);
+		tb += sl->tlen[FR_EMAIL];
+	} else
+		ecs_email(c);
+	w_raw(&c->w, sb, sl->slen[FR_RELATED]);
+	sb += sl->slen[FR_RELATED];
+	r_session(c);
+	w_raw(&c->w, sb, sl->slen[FR_LINK]);
+	if (tx)
+		w_raw(&c->w, tb, sl->tlen[FR_TX]);
+	else
+		r_tx(c);
+	r_protocol(c);
+	r_filter(c);
+	r_unknown(c);
+	r_truncation(c);
+	W(c, "}}");
+	return (!c->w.over);
+}
+
+/*
+ * The slot of the session, its connection's parts up to date; NULL when
+ * they do not fit in a record.
+ */
+static struct rslot *
+cache_slot(struct rctx *c)
+{
+	struct render_cache	*rc = c->conf->cache;
+	const struct session	*s = c->s;
+	struct rslot		*sl;
+	struct rctx		 f;
+	char			*mark[FR__S + 1];
+	int			 i;
+
+	sl = &rc->slot[((s->id ^ s->subsys) * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - SLOTS_BITS)];
+	if (sl->s == s && sl->id == s->id && sl->sgen == s->sgen &&
+	    sl->cgen == c->conf->gen)
+		return (sl);
+	/* another session's, or out of date: render into tmp, keep */
+	sl->s = s;
+	sl->id = s->id;
+	sl->sgen = sl->tgen = 0;
+	f = *c;
+	f.w.b = f.w.p = rc->tmp;
+	f.w.end = rc->tmp + rc->tmpcap - 1;
+	f.w.over = 0;
+	mark[FR_OBS] = f.w.p;
+	ecs_observer(&f);
+	ecs_endpoints(&f);
+	ecs_network(&f);
+	ecs_tls_user(&f);
+	mark[FR_RELATED] = f.w.p;
+	ecs_related(&f);
+	mark[FR_LINK] = f.w.p;
+	r_link(&f);
+	r_helo(&f);
+	r_tls(&f);
+	r_auth(&f);
+	mark[FR__S] = f.w.p;
+	if (f.w.over || f.nnote != 0)
+		return (NULL);
+	for (i = 0; i < FR__S; i++)
+		sl->slen[i] = mark[i + 1] - mark[i];
+	frag_keep(&sl->sb, &sl->scap, rc->tmp, f.w.p - rc->tmp);
+	sl->sgen = s->sgen;
+	sl->cgen = c->conf->gen;
+	return (sl);
+}
+
+/* The transaction's parts of the slot up to date; 0 when they do not fit. */
+static int
+cache_tx(struct rctx *c, struct rslot *sl)
+{
+	struct render_cache	*rc = c->conf->cache;
+	struct rctx		 f;
+	char			*mark;
+
+	if (sl->tgen == c->s->tgen)
+		return (1);
+	sl->tgen = 0;
+	f = *c;
+	f.w.b = f.w.p = rc->tmp;
+	f.w.end = rc->tmp + rc->tmpcap - 1;
+	f.w.over = 0;
+	ecs_email(&f);
+	mark = f.w.p;
+	r_tx(&f);
+	if (f.w.over || f.nnote != 0)
+		return (0);
+	sl->tlen[FR_EMAIL] = mark - rc->tmp;
+	sl->tlen[FR_TX] = f.w.p - mark;
+	frag_keep(&sl->tb, &sl->tcap, rc->tmp, f.w.p - rc->tmp);
+	sl->tgen = c->s->tgen;
+	return (1);
+}
+
+/* Copy n rendered bytes into a slot's buffer, growing it. */
+static void
+frag_keep(char **buf, uint32_t *cap, const char *p, size_t n)
+{
+	size_t	 want;
+
+	if (n > *cap) {
+		want = n < 256 ? 256 : n + n / 4;
+		free(*buf);
+		*buf = xmalloc(want);
+		*cap = (uint32_t)want;
+	}
+	memcpy(*buf, p, n);
 }
 
 /* Is a present part kept at this level?  Note it when dropped. */
@@ -120,10 +337,7 @@ render_toolong(struct rctx *c, uint32_t tl, const char *name)
 static void
 render_once(struct rctx *c)
 {
-	W(c, "{\"@timestamp\":\"");
-	w_time(&c->w, c->r->time_us);
-	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
-	ecs_event(c);
+	r_head(c);
 	ecs_observer(c);
 	if (c->drop & D_ALL)
 		goto last;	/* only the bounded "always" fields are left */
@@ -137,9 +351,44 @@ render_once(struct rctx *c)
 	W(c, "}");
 }
 
+/* The start of every record: @timestamp, ecs and event. */
+static void
+r_head(struct rctx *c)
+{
+	W(c, "{\"@timestamp\":\"");
+	w_time(&c->w, c->r->time_us);
+	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
+	ecs_event(c);
+}
+
 /* opensmtpd.*: the session's counters, then one section after another. */
 static void
 r_opensmtpd(struct rctx *c)
+{
+	const struct report	*r = c->r;
+
+	r_session(c);
+	if (c->drop & D_ALL) {
+		if (r->unknown)
+			W(c, ",\"unknown\":true");
+		W(c, ",\"truncated\":true}");
+		return;
+	}
+	r_link(c);
+	r_helo(c);
+	r_tls(c);
+	r_auth(c);
+	r_tx(c);
+	r_protocol(c);
+	r_filter(c);
+	r_unknown(c);
+	r_truncation(c);
+	W(c, "}");
+}
+
+/* opensmtpd.session and protocol_version: they change with every event. */
+static void
+r_session(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	const struct report	*r = c->r;
@@ -157,22 +406,6 @@ r_opensmtpd(struct rctx *c)
 	W(c, "},\"protocol_version\":\"");
 	w_raw(&c->w, r->vstr.p, r->vstr.len);
 	W(c, "\"");
-	if (c->drop & D_ALL) {
-		if (r->unknown)
-			W(c, ",\"unknown\":true");
-		W(c, ",\"truncated\":true}");
-		return;
-	}
-	r_link(c);
-	r_helo(c);
-	r_tls(c);
-	r_auth(c);
-	r_tx(c);
-	r_protocol(c);
-	r_filter(c);
-	r_unknown(c);
-	r_truncation(c);
-	W(c, "}");
 }
 
 /* opensmtpd.link: rdns, fcrdns, greeting. */

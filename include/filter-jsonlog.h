@@ -216,6 +216,8 @@ enum { TXS_NONE, TXS_OPEN, TXS_CLOSED };
 enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED };
 
 struct tx {
+	uint64_t	 gen;		/* this transaction: the session's tgen
+					   when it began */
 	uint32_t	 msgid;
 	uint8_t		 state;
 	uint8_t		 have_mail;
@@ -410,6 +412,15 @@ struct rctx {
 	unsigned int		 drop;
 	const char		*note[NOTE_MAX];
 	int			 nnote;
+	const struct txlists	*tl;	/* the tx's lists, rendered; or NULL */
+};
+
+/* The lists of a transaction, their items rendered, comma-separated. */
+struct txlists {
+	struct slice		 rcpt;	/* opensmtpd.tx.rcpt */
+	struct slice		 to;	/* email.to.address */
+	struct slice		 rej;	/* opensmtpd.tx.rcpt_rejected */
+	struct slice		 evp;	/* opensmtpd.tx.envelope_ids */
 };
 
 int		 render_keep(struct rctx *, unsigned int, const char *);

@@ -31,11 +31,18 @@
 #include "filter-jsonlog.h"
 #include "jsonw.h"
 
+struct lbuf;
+struct rslot;
+
 static void	 render_once(struct rctx *);
 static int	 render_cached(struct rctx *);
 static struct rslot *cache_slot(struct rctx *);
 static int	 cache_tx(struct rctx *, struct rslot *);
-static void	 frag_keep(char **, uint32_t *, const char *, size_t);
+static int	 cache_lists(struct rctx *, struct rslot *);
+static int	 frag_keep(struct render_cache *, char **, uint32_t *,
+		    const char *, size_t);
+static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
+		    int);
 static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
@@ -44,6 +51,7 @@ static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
 static void	 r_auth(struct rctx *);
 static void	 r_tx(struct rctx *);
+static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
 static void	 r_unknown(struct rctx *);
@@ -71,6 +79,15 @@ static const struct slice tx_results[] = {
 enum { FR_OBS, FR_RELATED, FR_LINK, FR__S };	/* of the connection */
 enum { FR_EMAIL, FR_TX, FR__T };		/* of the transaction */
 
+enum { L_RCPT, L_TO, L_REJ, L_EVP, L__COUNT };	/* the tx's lists */
+
+/* A list of a transaction: its items rendered, comma-separated. */
+struct lbuf {
+	char			*p;
+	uint32_t		 len;
+	uint32_t		 cap;
+};
+
 struct rslot {
 	const struct session	*s;
 	uint64_t		 id;
@@ -83,12 +100,23 @@ struct rslot {
 	char			*tb;		/* the transaction's */
 	uint32_t		 tlen[FR__T];
 	uint32_t		 tcap;
+	/*
+	 * Recipients and envelopes are only ever added to a transaction:
+	 * its lists grow item by item, for the tx whose gen is txgen.
+	 */
+	uint64_t		 txgen;		/* 0: none */
+	uint32_t		 nrcpt;		/* recipients in the lists */
+	uint32_t		 nevp;		/* envelopes */
+	struct lbuf		 list[L__COUNT];
 };
+
+#define CACHE_BYTES	(8 * 1024 * 1024)	/* all slots' buffers */
 
 struct render_cache {
 	struct rslot		 slot[SLOTS];
 	char			*tmp;		/* a fragment being rendered */
 	size_t			 tmpcap;
+	size_t			 bytes;		/* of the slots' buffers */
 };
 
 /*
@@ -165,13 +193,15 @@ render_cache_new(size_t cap)
 void
 render_cache_free(struct render_cache *rc)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (rc == NULL)
 		return;
 	for (i = 0; i < SLOTS; i++) {
 		free(rc->slot[i].sb);
 		free(rc->slot[i].tb);
+		for (j = 0; j < L__COUNT; j++)
+			free(rc->slot[i].list[j].p);
 	}
 	free(rc->tmp);
 	free(rc);
@@ -242,6 +272,8 @@ cache_slot(struct rctx *c)
 	    sl->cgen == c->conf->gen)
 		return (sl);
 	/* another session's, or out of date: render into tmp, keep */
+	if (sl->s != s || sl->id != s->id)
+		sl->txgen = 0;
 	sl->s = s;
 	sl->id = s->id;
 	sl->sgen = sl->tgen = 0;
@@ -266,7 +298,8 @@ cache_slot(struct rctx *c)
 		return (NULL);
 	for (i = 0; i < FR__S; i++)
 		sl->slen[i] = mark[i + 1] - mark[i];
-	frag_keep(&sl->sb, &sl->scap, rc->tmp, f.w.p - rc->tmp);
+	if (!frag_keep(rc, &sl->sb, &sl->scap, rc->tmp, f.w.p - rc->tmp))
+		return (NULL);
 	sl->sgen = s->sgen;
 	sl->cgen = c->conf->gen;
 	return (sl);
@@ -278,12 +311,24 @@ cache_tx(struct rctx *c, struct rslot *sl)
 {
 	struct render_cache	*rc = c->conf->cache;
 	struct rctx		 f;
+	struct txlists		 tl;
 	char			*mark;
 
 	if (sl->tgen == c->s->tgen)
 		return (1);
 	sl->tgen = 0;
+	if (!cache_lists(c, sl))
+		return (0);
+	tl.rcpt.p = sl->list[L_RCPT].p;
+	tl.rcpt.len = sl->list[L_RCPT].len;
+	tl.to.p = sl->list[L_TO].p;
+	tl.to.len = sl->list[L_TO].len;
+	tl.rej.p = sl->list[L_REJ].p;
+	tl.rej.len = sl->list[L_REJ].len;
+	tl.evp.p = sl->list[L_EVP].p;
+	tl.evp.len = sl->list[L_EVP].len;
 	f = *c;
+	f.tl = &tl;
 	f.w.b = f.w.p = rc->tmp;
 	f.w.end = rc->tmp + rc->tmpcap - 1;
 	f.w.over = 0;
@@ -294,24 +339,122 @@ cache_tx(struct rctx *c, struct rslot *sl)
 		return (0);
 	sl->tlen[FR_EMAIL] = mark - rc->tmp;
 	sl->tlen[FR_TX] = f.w.p - mark;
-	frag_keep(&sl->tb, &sl->tcap, rc->tmp, f.w.p - rc->tmp);
+	if (!frag_keep(rc, &sl->tb, &sl->tcap, rc->tmp, f.w.p - rc->tmp))
+		return (0);
 	sl->tgen = c->s->tgen;
 	return (1);
 }
 
-/* Copy n rendered bytes into a slot's buffer, growing it. */
-static void
-frag_keep(char **buf, uint32_t *cap, const char *p, size_t n)
+/*
+ * Bring the slot's lists up to the transaction: the items of the
+ * recipients and envelopes added since.  0 when they cannot be kept.
+ */
+static int
+cache_lists(struct rctx *c, struct rslot *sl)
+{
+	struct render_cache	*rc = c->conf->cache;
+	const struct tx		*tx = c->tx;
+	const struct rcpt	*rp;
+	struct wbuf		 w;
+	char			 hex[16];
+	uint32_t		 i;
+	int			 l;
+
+	if (sl->txgen != tx->gen) {
+		for (l = 0; l < L__COUNT; l++)
+			sl->list[l].len = 0;
+		sl->nrcpt = sl->nevp = 0;
+		sl->txgen = tx->gen;
+	}
+	for (i = sl->nrcpt; i < tx->nrcpt; i++) {
+		rp = &tx->rcpt[i];
+		w.b = w.p = rc->tmp;
+		w.end = rc->tmp + rc->tmpcap - 1;
+		w.over = 0;
+		if (i > 0)
+			W_LIT(&w, ",");
+		r_rcpt(&w, tx, rp);
+		if (w.over || !list_put(c, &sl->list[L_RCPT], rc->tmp,
+		    w.p - rc->tmp, 0))
+			goto fail;
+		if (rp->addr.p != NULL && !list_put(c, &sl->list[rp->result ==
+		    RES_OK ? L_TO : L_REJ], rp->addr.p, rp->addr.len, 1))
+			goto fail;
+	}
+	sl->nrcpt = i;
+	for (i = sl->nevp; i < tx->nevp; i++) {
+		w.b = w.p = hex;
+		w.end = hex + sizeof(hex);
+		w.over = 0;
+		w_hex(&w, tx->evp[i], 16);
+		if (!list_put(c, &sl->list[L_EVP], hex, sizeof(hex), 1))
+			goto fail;
+	}
+	sl->nevp = i;
+	return (1);
+ fail:
+	sl->txgen = 0;
+	return (0);
+}
+
+/*
+ * Add n bytes to a list, as a quoted item after a comma (item), or as
+ * they are; 0 when the list would not fit in a record, or the cache is
+ * full.
+ */
+static int
+list_put(struct rctx *c, struct lbuf *lb, const char *p, size_t n, int item)
+{
+	struct render_cache	*rc = c->conf->cache;
+	size_t			 want = lb->len + n + 3, cap;
+	char			*q;
+
+	if (want > c->conf->cap)
+		return (0);
+	if (want > lb->cap) {
+		cap = want < 256 ? 256 : want * 2;
+		if (rc->bytes + cap - lb->cap > CACHE_BYTES)
+			return (0);
+		rc->bytes += cap - lb->cap;
+		q = xmalloc(cap);
+		if (lb->len > 0)
+			memcpy(q, lb->p, lb->len);
+		free(lb->p);
+		lb->p = q;
+		lb->cap = (uint32_t)cap;
+	}
+	q = lb->p + lb->len;
+	if (item) {
+		if (lb->len > 0)
+			*q++ = ',';
+		*q++ = '"';
+	}
+	memcpy(q, p, n);
+	q += n;
+	if (item)
+		*q++ = '"';
+	lb->len = q - lb->p;
+	return (1);
+}
+
+/* Copy n rendered bytes into a slot's buffer, growing it; 0: cache full. */
+static int
+frag_keep(struct render_cache *rc, char **buf, uint32_t *cap, const char *p,
+    size_t n)
 {
 	size_t	 want;
 
 	if (n > *cap) {
 		want = n < 256 ? 256 : n + n / 4;
+		if (rc->bytes + want - *cap > CACHE_BYTES)
+			return (0);
+		rc->bytes += want - *cap;
 		free(*buf);
 		*buf = xmalloc(want);
 		*cap = (uint32_t)want;
 	}
 	memcpy(*buf, p, n);
+	return (1);
 }
 
 /* Is a present part kept at this level?  Note it when dropped. */
@@ -498,8 +641,8 @@ r_tx(struct rctx *c)
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;
 	char		*mark;
-	uint32_t	 i, j;
-	int		 m = 0, k, one;
+	uint32_t	 i;
+	int		 m = 0, k;
 
 	if (tx == NULL)
 		return;
@@ -517,30 +660,22 @@ r_tx(struct rctx *c)
 	render_toolong(c, TL_RCPT, "opensmtpd.tx.rcpt.address");
 	if (tx->nrcpt > 0 && render_keep(c, D_RCPT, "opensmtpd.tx.rcpt")) {
 		WC(c, m, "\"rcpt\":[");
-		for (i = 0; i < tx->nrcpt; i++) {
-			rc = &tx->rcpt[i];
+		if (c->tl != NULL)
+			w_raw(&c->w, c->tl->rcpt.p, c->tl->rcpt.len);
+		for (i = 0; c->tl == NULL && i < tx->nrcpt; i++) {
 			if (i > 0)
 				W(c, ",");
-			W(c, "{");
-			if (rc->addr.p != NULL) {
-				W(c, "\"address\":\"");
-				w_raw(&c->w, rc->addr.p, rc->addr.len);
-				W(c, "\",");
-			}
-			W(c, "\"result\":\"");
-			W_WORD(&c->w, result_words[rc->result]);
-			W(c, "\"");
-			for (j = 0, k = 0, one = 1; j < rc->nevp; j++)
-				W_ITEM_HEX(&c->w, &one, &k,
-				    "\"envelope_ids\":[\"",
-				    tx->evp[rc->evp_first + j], 16);
-			W_ITEM_END(&c->w, k, "]");
-			W(c, "}");
+			r_rcpt(&c->w, tx, &tx->rcpt[i]);
 		}
 		W(c, "]");
 	}
 	if (tx->nrejected > 0 && render_keep(c, D_REJ, "opensmtpd.tx.rcpt_rejected")) {
-		for (i = 0, k = 0; i < tx->nrcpt; i++) {
+		if (c->tl != NULL && c->tl->rej.len > 0) {
+			WC(c, m, "\"rcpt_rejected\":[");
+			w_raw(&c->w, c->tl->rej.p, c->tl->rej.len);
+			W(c, "]");
+		}
+		for (i = 0, k = 0; c->tl == NULL && i < tx->nrcpt; i++) {
 			rc = &tx->rcpt[i];
 			if (rc->result != RES_OK && rc->addr.p != NULL)
 				W_ITEM_STR(&c->w, &m, &k,
@@ -550,7 +685,12 @@ r_tx(struct rctx *c)
 		W_ITEM_END(&c->w, k, "]");
 	}
 	if (tx->nevp > 0 && render_keep(c, D_EVP, "opensmtpd.tx.envelope_ids")) {
-		for (i = 0, k = 0; i < tx->nevp; i++)
+		if (c->tl != NULL) {
+			WC(c, m, "\"envelope_ids\":[");
+			w_raw(&c->w, c->tl->evp.p, c->tl->evp.len);
+			W(c, "]");
+		}
+		for (i = 0, k = 0; c->tl == NULL && i < tx->nevp; i++)
 			W_ITEM_HEX(&c->w, &m, &k, "\"envelope_ids\":[\"",
 			    tx->evp[i], 16);
 		W_ITEM_END(&c->w, k, "]");
@@ -581,6 +721,29 @@ r_tx(struct rctx *c)
 		W(c, "\"");
 	}
 	w_close(&c->w, mark, m);
+}
+
+/* One recipient of opensmtpd.tx.rcpt, with its envelopes. */
+static void
+r_rcpt(struct wbuf *w, const struct tx *tx, const struct rcpt *rc)
+{
+	uint32_t	 j;
+	int		 k, one;
+
+	W_LIT(w, "{");
+	if (rc->addr.p != NULL) {
+		W_LIT(w, "\"address\":\"");
+		w_raw(w, rc->addr.p, rc->addr.len);
+		W_LIT(w, "\",");
+	}
+	W_LIT(w, "\"result\":\"");
+	W_WORD(w, result_words[rc->result]);
+	W_LIT(w, "\"");
+	for (j = 0, k = 0, one = 1; j < rc->nevp; j++)
+		W_ITEM_HEX(w, &one, &k, "\"envelope_ids\":[\"",
+		    tx->evp[rc->evp_first + j], 16);
+	W_ITEM_END(w, k, "]");
+	W_LIT(w, "}");
 }
 
 /* opensmtpd.protocol.line, and the raw params of an unknown event. */

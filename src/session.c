@@ -116,6 +116,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 	case RPT_TX_BEGIN:
 		tx_clear(&s->tx);
 		s->toolong &= ~(TL_FROM | TL_RCPT);
+		s->tx.gen = s->tgen;
 		s->tx.msgid = r->msgid;
 		s->tx.state = TXS_OPEN;
 		s->tx.begin_us = r->time_us;
@@ -371,6 +372,7 @@ tx_for(struct session *s, const struct report *r, int open)
 		return (tx);
 	tx_clear(tx);
 	s->toolong &= ~(TL_FROM | TL_RCPT);
+	tx->gen = s->tgen;
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
 	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */

@@ -481,6 +481,9 @@ void		 log_info(const char *, ...)
 
 /* filter.c: lines in, records out, no descriptors. */
 typedef void	 (*filter_out_cb)(void *, const char *, size_t);
+/* Room for a record in the sink itself (NULL: none), then its length. */
+typedef char	*(*filter_space_cb)(void *, size_t);
+typedef void	 (*filter_commit_cb)(void *, size_t);
 
 struct filter {
 	struct sessions	 sessions;
@@ -500,6 +503,8 @@ struct filter {
 	size_t		 reccap;
 	int64_t		(*clock)(void);	/* monotonic microseconds */
 	filter_out_cb	 record_cb;
+	filter_space_cb	 space_cb;	/* optional: render in place */
+	filter_commit_cb commit_cb;
 	filter_out_cb	 register_cb;
 	void		*cb_arg;
 };
@@ -522,6 +527,8 @@ struct sink	*sink_file(const char *);
 struct sink	*sink_syslog(const char *, int, const char *, size_t);
 size_t		 sink_syslog_max(size_t);
 void		 sink_write(struct sink *, const char *, size_t);
+char		*sink_space(struct sink *, size_t);
+void		 sink_commit(struct sink *, size_t);
 int		 sink_flush(struct sink *);
 int		 sink_fd(struct sink *);
 int		 sink_retry_ms(struct sink *);

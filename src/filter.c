@@ -395,6 +395,7 @@ static void
 report_line(struct filter *f, const struct report *r)
 {
 	struct session	*s;
+	char		*out = NULL;
 	size_t		 n;
 	int		 truncated;
 
@@ -404,13 +405,18 @@ report_line(struct filter *f, const struct report *r)
 	s = session_get(&f->sessions, r->subsys, r->id, r->time_us);
 	session_apply(&f->sessions, s, r);
 	if (f->evmask & (1U << r->event)) {
-		n = render_record(&f->rconf, s, r, f->rec, f->reccap,
-		    &truncated);
+		/* straight into the sink's queue when it has room: no copy */
+		if (f->space_cb != NULL)
+			out = f->space_cb(f->cb_arg, f->reccap);
+		n = render_record(&f->rconf, s, r, out ? out : f->rec,
+		    f->reccap, &truncated);
 		if (n > 0) {
 			stats.records++;
 			if (truncated)
 				stats.truncated++;
-			if (f->record_cb != NULL)
+			if (out != NULL)
+				f->commit_cb(f->cb_arg, n);
+			else if (f->record_cb != NULL)
 				f->record_cb(f->cb_arg, f->rec, n);
 		}
 	}

@@ -444,7 +444,8 @@ frag_keep(struct render_cache *rc, char **buf, uint32_t *cap, const char *p,
 {
 	size_t	 want;
 
-	if (n > *cap) {
+	/* even for no bytes: the record copies from it (never NULL) */
+	if (n > *cap || *buf == NULL) {
 		want = n < 256 ? 256 : n + n / 4;
 		if (rc->bytes + want - *cap > CACHE_BYTES)
 			return (0);

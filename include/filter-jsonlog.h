@@ -268,6 +268,7 @@ struct session {
 	uint8_t		 tls;
 	uint8_t		 auth_data;	/* next client line is AUTH data */
 	uint32_t	 toolong;	/* TL_* */
+	int32_t		 tls_bits;
 	uint64_t	 seq;
 	int64_t		 start_us;
 	int64_t		 last_us;	/* report time of the last event */
@@ -281,7 +282,6 @@ struct session {
 	struct estr	 tls_raw;
 	struct estr	 tls_version;
 	struct estr	 tls_cipher;
-	int32_t		 tls_bits;
 	struct estr	 user;
 	uint32_t	 tx_count;
 	uint32_t	 rcpt_count;

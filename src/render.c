@@ -39,6 +39,7 @@ static int	 render_cached(struct rctx *);
 static struct rslot *cache_slot(struct rctx *);
 static int	 cache_tx(struct rctx *, struct rslot *);
 static int	 cache_lists(struct rctx *, struct rslot *);
+static char	*cache_alloc(struct render_cache *, size_t);
 static int	 frag_keep(struct render_cache *, char **, uint32_t *,
 		    const char *, size_t);
 static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
@@ -110,13 +111,14 @@ struct rslot {
 	struct lbuf		 list[L__COUNT];
 };
 
-#define CACHE_BYTES	(8 * 1024 * 1024)	/* all slots' buffers */
+#define CACHE_BYTES	(3 * 1024 * 1024)	/* the slots' buffers, all */
 
 struct render_cache {
 	struct rslot		 slot[SLOTS];
 	char			*tmp;		/* a fragment being rendered */
 	size_t			 tmpcap;
-	size_t			 bytes;		/* of the slots' buffers */
+	char			*arena;		/* the slots' buffers */
+	size_t			 used;
 };
 
 /*
@@ -193,18 +195,35 @@ render_cache_new(size_t cap)
 void
 render_cache_free(struct render_cache *rc)
 {
-	size_t	 i, j;
-
 	if (rc == NULL)
 		return;
-	for (i = 0; i < SLOTS; i++) {
-		free(rc->slot[i].sb);
-		free(rc->slot[i].tb);
-		for (j = 0; j < L__COUNT; j++)
-			free(rc->slot[i].list[j].p);
-	}
+	free(rc->arena);
 	free(rc->tmp);
 	free(rc);
+}
+
+/*
+ * n bytes for a slot's buffer, from one arena of CACHE_BYTES (a buffer
+ * that grows leaves its old bytes behind).  When it is used up, every
+ * kept fragment is forgotten and NULL returned: the sessions active now
+ * fill it again, and the heap never sees the churn.
+ */
+static char *
+cache_alloc(struct render_cache *rc, size_t n)
+{
+	char	*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (rc->arena == NULL)
+		rc->arena = xmalloc(CACHE_BYTES);
+	if (n > CACHE_BYTES - rc->used) {
+		memset(rc->slot, 0, sizeof(rc->slot));
+		rc->used = 0;
+		return (NULL);
+	}
+	p = rc->arena + rc->used;
+	rc->used += n;
+	return (p);
 }
 
 /*
@@ -399,8 +418,8 @@ cache_lists(struct rctx *c, struct rslot *sl)
 
 /*
  * Add n bytes to a list, as a quoted item after a comma (item), or as
- * they are; 0 when the list would not fit in a record, or the cache is
- * full.
+ * they are; 0 when the list would not fit in a record, or the cache was
+ * full (and is now empty).
  */
 static int
 list_put(struct rctx *c, struct lbuf *lb, const char *p, size_t n, int item)
@@ -413,13 +432,10 @@ list_put(struct rctx *c, struct lbuf *lb, const char *p, size_t n, int item)
 		return (0);
 	if (want > lb->cap) {
 		cap = want < 256 ? 256 : want * 2;
-		if (rc->bytes + cap - lb->cap > CACHE_BYTES)
+		if ((q = cache_alloc(rc, cap)) == NULL)
 			return (0);
-		rc->bytes += cap - lb->cap;
-		q = xmalloc(cap);
 		if (lb->len > 0)
 			memcpy(q, lb->p, lb->len);
-		free(lb->p);
 		lb->p = q;
 		lb->cap = (uint32_t)cap;
 	}
@@ -437,7 +453,7 @@ list_put(struct rctx *c, struct lbuf *lb, const char *p, size_t n, int item)
 	return (1);
 }
 
-/* Copy n rendered bytes into a slot's buffer, growing it; 0: cache full. */
+/* Copy n rendered bytes into a slot's buffer, growing it; 0: was full. */
 static int
 frag_keep(struct render_cache *rc, char **buf, uint32_t *cap, const char *p,
     size_t n)
@@ -447,11 +463,8 @@ frag_keep(struct render_cache *rc, char **buf, uint32_t *cap, const char *p,
 	/* even for no bytes: the record copies from it (never NULL) */
 	if (n > *cap || *buf == NULL) {
 		want = n < 256 ? 256 : n + n / 4;
-		if (rc->bytes + want - *cap > CACHE_BYTES)
+		if ((*buf = cache_alloc(rc, want)) == NULL)
 			return (0);
-		rc->bytes += want - *cap;
-		free(*buf);
-		*buf = xmalloc(want);
 		*cap = (uint32_t)want;
 	}
 	memcpy(*buf, p, n);

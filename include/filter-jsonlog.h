@@ -216,6 +216,8 @@ enum { TXS_NONE, TXS_OPEN, TXS_CLOSED };
 enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED };
 
 struct tx {
+	uint64_t	 gen;		/* this transaction: the session's tgen
+					   when it began */
 	uint32_t	 msgid;
 	uint8_t		 state;
 	uint8_t		 have_mail;
@@ -266,6 +268,7 @@ struct session {
 	uint8_t		 tls;
 	uint8_t		 auth_data;	/* next client line is AUTH data */
 	uint32_t	 toolong;	/* TL_* */
+	int32_t		 tls_bits;
 	uint64_t	 seq;
 	int64_t		 start_us;
 	int64_t		 last_us;	/* report time of the last event */
@@ -279,13 +282,15 @@ struct session {
 	struct estr	 tls_raw;
 	struct estr	 tls_version;
 	struct estr	 tls_cipher;
-	int32_t		 tls_bits;
 	struct estr	 user;
 	uint32_t	 tx_count;
 	uint32_t	 rcpt_count;
 	uint32_t	 command_count;
 	uint32_t	 message_count;
 	struct tx	 tx;
+	uint64_t	 sgen;		/* changes with what the record's
+					   cached connection parts show */
+	uint64_t	 tgen;		/* changes with the transaction */
 	char		*arena;		/* the texts above, escaped */
 	uint32_t	 alen;
 	uint32_t	 acap;
@@ -313,6 +318,7 @@ struct sessions {
 	int64_t		 now_us;	/* newest report time seen */
 	int64_t		 mono_us;	/* monotonic clock, set by the caller */
 	size_t		 textmax;	/* longest escaped text kept */
+	uint64_t	 gen;		/* last sgen or tgen given out */
 	struct session_lru lru;
 	/* evicted sessions that were waiting for AUTH data */
 	struct {
@@ -360,15 +366,21 @@ int		 mask_returning(struct sessions *, int, uint64_t);
 const char	*mask_excerpt(const char *, size_t);
 
 /* render.c: struct report + struct session -> one JSON record; opensmtpd.* */
+struct render_cache;
+
 struct render_conf {
 	struct estr	 version;	/* config|smtpd-version */
 	struct estr	 hostname;	/* config|admd */
 	size_t		 cap;		/* record size cap */
+	uint64_t	 gen;		/* changes with version or hostname */
+	struct render_cache *cache;	/* NULL: every record from scratch */
 };
 
 size_t		 render_record(const struct render_conf *,
 		    const struct session *, const struct report *, char *,
 		    size_t, int *);
+struct render_cache *render_cache_new(size_t);
+void		 render_cache_free(struct render_cache *);
 
 #define ECS_VERSION	"8.11.0"
 
@@ -400,6 +412,15 @@ struct rctx {
 	unsigned int		 drop;
 	const char		*note[NOTE_MAX];
 	int			 nnote;
+	const struct txlists	*tl;	/* the tx's lists, rendered; or NULL */
+};
+
+/* The lists of a transaction, their items rendered, comma-separated. */
+struct txlists {
+	struct slice		 rcpt;	/* opensmtpd.tx.rcpt */
+	struct slice		 to;	/* email.to.address */
+	struct slice		 rej;	/* opensmtpd.tx.rcpt_rejected */
+	struct slice		 evp;	/* opensmtpd.tx.envelope_ids */
 };
 
 int		 render_keep(struct rctx *, unsigned int, const char *);
@@ -460,6 +481,9 @@ void		 log_info(const char *, ...)
 
 /* filter.c: lines in, records out, no descriptors. */
 typedef void	 (*filter_out_cb)(void *, const char *, size_t);
+/* Room for a record in the sink itself (NULL: none), then its length. */
+typedef char	*(*filter_space_cb)(void *, size_t);
+typedef void	 (*filter_commit_cb)(void *, size_t);
 
 struct filter {
 	struct sessions	 sessions;
@@ -479,6 +503,8 @@ struct filter {
 	size_t		 reccap;
 	int64_t		(*clock)(void);	/* monotonic microseconds */
 	filter_out_cb	 record_cb;
+	filter_space_cb	 space_cb;	/* optional: render in place */
+	filter_commit_cb commit_cb;
 	filter_out_cb	 register_cb;
 	void		*cb_arg;
 };
@@ -501,6 +527,8 @@ struct sink	*sink_file(const char *);
 struct sink	*sink_syslog(const char *, int, const char *, size_t);
 size_t		 sink_syslog_max(size_t);
 void		 sink_write(struct sink *, const char *, size_t);
+char		*sink_space(struct sink *, size_t);
+void		 sink_commit(struct sink *, size_t);
 int		 sink_flush(struct sink *);
 int		 sink_fd(struct sink *);
 int		 sink_retry_ms(struct sink *);

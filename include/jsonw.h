@@ -30,6 +30,7 @@ extern char	 w_hex2[256][2];	/* "00" to "ff" */
 
 void		 w_init(void);
 void		 w_u64(struct wbuf *, uint64_t);
+char		*w_u64_fmt(char *, uint64_t);	/* at most 20 digits */
 void		 w_slice(struct wbuf *, const char *, size_t);
 void		 w_time(struct wbuf *, int64_t);
 

@@ -44,56 +44,57 @@ static const struct {
 	{ WORD("disconnect"), 1 }
 };
 
+/* event.category and event.type of each event, as they are written. */
+#define CT(cat, type)	WORD("\",\"category\":[\"" cat "\"],\"type\":[" type "]")
+static const struct slice cat_type[RPT__COUNT] = {
+	[RPT_LINK_CONNECT] = CT("network", "\"connection\",\"start\""),
+	[RPT_LINK_DISCONNECT] = CT("network", "\"connection\",\"end\""),
+	[RPT_TIMEOUT] = CT("network", "\"connection\",\"end\""),
+	[RPT_LINK_TLS] = CT("network", "\"protocol\""),
+	[RPT_LINK_GREETING] = CT("network", "\"protocol\""),
+	[RPT_LINK_IDENTIFY] = CT("network", "\"protocol\""),
+	[RPT_PROTOCOL_CLIENT] = CT("network", "\"protocol\""),
+	[RPT_PROTOCOL_SERVER] = CT("network", "\"protocol\""),
+	[RPT_LINK_AUTH] = CT("authentication", "\"start\""),
+	[RPT_UNKNOWN] = CT("network", "\"info\""),
+	[RPT_TX_RESET] = CT("email", "\"info\""),
+	[RPT_TX_BEGIN] = CT("email", "\"info\""),
+	[RPT_TX_MAIL] = CT("email", "\"info\""),
+	[RPT_TX_RCPT] = CT("email", "\"info\""),
+	[RPT_TX_ENVELOPE] = CT("email", "\"info\""),
+	[RPT_TX_DATA] = CT("email", "\"info\""),
+	[RPT_TX_COMMIT] = CT("email", "\"info\""),
+	[RPT_TX_ROLLBACK] = CT("email", "\"info\""),
+	[RPT_FILTER_REPORT] = CT("email", "\"info\""),
+	[RPT_FILTER_RESPONSE] = CT("email", "\"info\"")
+};
+
 /* event.*: what happened, its ECS category and type, outcome, duration. */
 void
 ecs_event(struct rctx *c)
 {
 	const struct report	*r = c->r;
 	const struct session	*s = c->s;
-	const char		*cat, *type, *outcome, *reason;
+	const char		*outcome, *reason;
+	char			 seq[24], *sq;
 	int64_t			 start = -1;
 
 	switch (r->event) {
-	case RPT_LINK_CONNECT:
-		cat = "network";
-		type = "\"connection\",\"start\"";
-		break;
 	case RPT_LINK_DISCONNECT:
 	case RPT_TIMEOUT:
-		cat = "network";
-		type = "\"connection\",\"end\"";
 		if (s->connected)
 			start = s->start_us;
 		break;
-	case RPT_LINK_TLS:
-	case RPT_LINK_GREETING:
-	case RPT_LINK_IDENTIFY:
-	case RPT_PROTOCOL_CLIENT:
-	case RPT_PROTOCOL_SERVER:
-		cat = "network";
-		type = "\"protocol\"";
-		break;
-	case RPT_LINK_AUTH:
-		cat = "authentication";
-		type = "\"start\"";
-		break;
 	case RPT_TX_COMMIT:
 	case RPT_TX_ROLLBACK:
-		cat = "email";
-		type = "\"info\"";
 		if (c->tx != NULL)
 			start = c->tx->begin_us;	/* -1: unknown */
 		break;
-	case RPT_UNKNOWN:
-		cat = "network";
-		type = "\"info\"";
-		break;
 	default:
-		cat = "email";
-		type = "\"info\"";
 		break;
 	}
 	ecs_outcome(c, &outcome, &reason);
+	sq = w_u64_fmt(seq + sizeof(seq), s->seq);
 
 	W(c, ",\"event\":{\"kind\":\"event\",\"module\":\"opensmtpd\","
 	    "\"dataset\":\"opensmtpd.event\",\"provider\":\"");
@@ -101,16 +102,12 @@ ecs_event(struct rctx *c)
 	W(c, "\",\"action\":\"");
 	w_raw(&c->w, r->event_name.p, r->event_name.len);
 	W(c, "\",\"sequence\":");
-	w_u64(&c->w, s->seq);
+	w_raw(&c->w, sq, seq + sizeof(seq) - sq);
 	W(c, ",\"id\":\"");
 	w_raw(&c->w, r->idstr, 16);
 	W(c, ".");
-	w_u64(&c->w, s->seq);
-	W(c, "\",\"category\":[\"");
-	w_raw(&c->w, cat, strlen(cat));
-	W(c, "\"],\"type\":[");
-	w_raw(&c->w, type, strlen(type));
-	W(c, "]");
+	w_raw(&c->w, sq, seq + sizeof(seq) - sq);
+	W_WORD(&c->w, cat_type[r->event]);
 	if (outcome != NULL) {
 		W(c, ",\"outcome\":\"");
 		w_raw(&c->w, outcome, strlen(outcome));
@@ -341,7 +338,13 @@ ecs_email(struct rctx *c)
 		W(c, "\"]}");
 	}
 	if (tx->naccepted > 0 && render_keep(c, D_TO, "email.to.address")) {
-		for (i = 0; i < tx->nrcpt; i++)
+		/* the items kept rendered (render.c), or one by one */
+		if (c->tl != NULL && c->tl->to.len > 0) {
+			WC(c, n, "\"to\":{\"address\":[");
+			w_raw(&c->w, c->tl->to.p, c->tl->to.len);
+			W(c, "]}");
+		}
+		for (i = 0; c->tl == NULL && i < tx->nrcpt; i++)
 			if (tx->rcpt[i].result == RES_OK &&
 			    tx->rcpt[i].addr.p != NULL)
 				W_ITEM_STR(&c->w, &n, &m,

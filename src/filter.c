@@ -81,6 +81,7 @@ filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
 	sessions_init(&f->sessions, nsess,
 	    (int64_t)FJ_EXPIRE_FACTOR * f->timeout * 1000000, cap);
 	f->rconf.cap = cap;
+	f->rconf.cache = render_cache_new(cap);
 	f->evmask = evmask;
 	f->reccap = cap + 1;
 	f->rec = xmalloc(f->reccap);
@@ -94,6 +95,8 @@ filter_free(struct filter *f)
 	sessions_free(&f->sessions);
 	estr_free(&f->rconf.version);
 	estr_free(&f->rconf.hostname);
+	render_cache_free(f->rconf.cache);
+	f->rconf.cache = NULL;
 	free(f->rec);
 	free(f->in);
 	f->rec = f->in = NULL;
@@ -336,8 +339,10 @@ config_line(struct filter *f, const char *p, size_t len)
 		do_register(f);
 	} else if (LIT_IS(p, klen, "smtpd-version")) {
 		(void)estr_set(&f->rconf.version, v, vlen, FJ_CONF_TEXT_MAX);
+		f->rconf.gen++;
 	} else if (LIT_IS(p, klen, "admd")) {
 		(void)estr_set(&f->rconf.hostname, v, vlen, FJ_CONF_TEXT_MAX);
+		f->rconf.gen++;
 	} else if (LIT_IS(p, klen, "subsystem")) {
 		if ((sub = protocol_subsys(v, vlen)) != SUB_OTHER)
 			f->subsys_seen |= 1 << sub;
@@ -390,6 +395,7 @@ static void
 report_line(struct filter *f, const struct report *r)
 {
 	struct session	*s;
+	char		*out = NULL;
 	size_t		 n;
 	int		 truncated;
 
@@ -399,13 +405,18 @@ report_line(struct filter *f, const struct report *r)
 	s = session_get(&f->sessions, r->subsys, r->id, r->time_us);
 	session_apply(&f->sessions, s, r);
 	if (f->evmask & (1U << r->event)) {
-		n = render_record(&f->rconf, s, r, f->rec, f->reccap,
-		    &truncated);
+		/* straight into the sink's queue when it has room: no copy */
+		if (f->space_cb != NULL)
+			out = f->space_cb(f->cb_arg, f->reccap);
+		n = render_record(&f->rconf, s, r, out ? out : f->rec,
+		    f->reccap, &truncated);
 		if (n > 0) {
 			stats.records++;
 			if (truncated)
 				stats.truncated++;
-			if (f->record_cb != NULL)
+			if (out != NULL)
+				f->commit_cb(f->cb_arg, n);
+			else if (f->record_cb != NULL)
 				f->record_cb(f->cb_arg, f->rec, n);
 		}
 	}

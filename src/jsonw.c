@@ -59,7 +59,16 @@ w_init(void)
 void
 w_u64(struct wbuf *w, uint64_t v)
 {
-	char	 buf[24], *p = buf + sizeof(buf);
+	char	 buf[24], *p = w_u64_fmt(buf + sizeof(buf), v);
+
+	w_raw(w, p, buf + sizeof(buf) - p);
+}
+
+/* The digits of v, written backwards to end at end; the first. */
+char *
+w_u64_fmt(char *end, uint64_t v)
+{
+	char	*p = end;
 	int	 i;
 
 	/* two digits at a time */
@@ -74,7 +83,7 @@ w_u64(struct wbuf *w, uint64_t v)
 		*--p = digits2[v * 2];
 	} else
 		*--p = '0' + (char)v;
-	w_raw(w, p, buf + sizeof(buf) - p);
+	return (p);
 }
 
 /* A text straight from the line, escaped now. */

@@ -58,6 +58,8 @@ static void	 on_input(int, short, void *);
 static void	 on_output(int, short, void *);
 static void	 on_signal(int, short, void *);
 static void	 on_record(void *, const char *, size_t);
+static char	*on_space(void *, size_t);
+static void	 on_commit(void *, size_t);
 static void	 on_register(void *, const char *, size_t);
 static void	 flush_sink(void);
 static __dead void finish(void);
@@ -93,6 +95,8 @@ main(int argc, char *argv[])
 
 	filter_init(&filter, o.cap, o.nsess, o.evmask);
 	filter.record_cb = on_record;
+	filter.space_cb = on_space;
+	filter.commit_cb = on_commit;
 	/* with -o -, stdout carries records: it is not smtpd */
 	if (o.out == NULL || strcmp(o.out, "-") != 0)
 		filter.register_cb = on_register;
@@ -433,6 +437,21 @@ on_record(void *arg, const char *rec, size_t len)
 {
 	(void)arg;
 	sink_write(sink, rec, len);
+}
+
+/* Room for a record in the file sink's queue (NULL: use on_record). */
+static char *
+on_space(void *arg, size_t len)
+{
+	(void)arg;
+	return (sink_space(sink, len));
+}
+
+static void
+on_commit(void *arg, size_t len)
+{
+	(void)arg;
+	sink_commit(sink, len);
 }
 
 /*

@@ -31,20 +31,101 @@
 #include "filter-jsonlog.h"
 #include "jsonw.h"
 
+struct lbuf;
+struct rslot;
+
 static void	 render_once(struct rctx *);
+static int	 render_cached(struct rctx *);
+static struct rslot *cache_slot(struct rctx *);
+static int	 cache_tx(struct rctx *, struct rslot *);
+static int	 cache_lists(struct rctx *, struct rslot *);
+static char	*cache_alloc(struct render_cache *, size_t);
+static int	 frag_keep(struct render_cache *, char **, uint32_t *,
+		    const char *, size_t);
+static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
+		    int);
+static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
+static void	 r_session(struct rctx *);
+static char	*put_u32(char *, uint32_t);
 static void	 r_link(struct rctx *);
 static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
 static void	 r_auth(struct rctx *);
 static void	 r_tx(struct rctx *);
+static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
 static void	 r_unknown(struct rctx *);
 static void	 r_truncation(struct rctx *);
 
+/* A string literal at p, which moves past it (room is known). */
+#define PUT_LIT(p, lit)	do {						\
+		memcpy((p), "" lit, sizeof(lit) - 1);			\
+		(p) += sizeof(lit) - 1;					\
+	} while (0)
+
 static const struct slice tx_results[] = {
 	WORD(""), WORD("commit"), WORD("rollback"), WORD("aborted")
+};
+
+/*
+ * The fragment cache.  Most of a record shows state that did not change
+ * since the session's last event: the connection (observer, source,
+ * destination, network, tls, user, related, opensmtpd link, helo, tls,
+ * auth) and the transaction (email, opensmtpd.tx).  These parts are kept
+ * rendered, for a bounded number of recently active sessions (one slot
+ * per hash of the session id, the newest wins), and are rendered again
+ * when the session's sgen or tgen (session.c) says that what they show
+ * changed.  Only records of the first level (nothing dropped) and of
+ * sessions without too long texts come from it: anything else, and a
+ * record that does not fit, is rendered from scratch as before.
+ */
+#define SLOTS_BITS	12
+#define SLOTS		(1 << SLOTS_BITS)
+
+enum { FR_OBS, FR_RELATED, FR_LINK, FR__S };	/* of the connection */
+enum { FR_EMAIL, FR_TX, FR__T };		/* of the transaction */
+
+enum { L_RCPT, L_TO, L_REJ, L_EVP, L__COUNT };	/* the tx's lists */
+
+/* A list of a transaction: its items rendered, comma-separated. */
+struct lbuf {
+	char			*p;
+	uint32_t		 len;
+	uint32_t		 cap;
+};
+
+struct rslot {
+	const struct session	*s;
+	uint64_t		 id;
+	uint64_t		 sgen;		/* 0: nothing kept */
+	uint64_t		 cgen;		/* render_conf's gen */
+	uint64_t		 tgen;		/* 0: no transaction kept */
+	char			*sb;		/* the connection's parts */
+	uint32_t		 slen[FR__S];
+	uint32_t		 scap;
+	char			*tb;		/* the transaction's */
+	uint32_t		 tlen[FR__T];
+	uint32_t		 tcap;
+	/*
+	 * Recipients and envelopes are only ever added to a transaction:
+	 * its lists grow item by item, for the tx whose gen is txgen.
+	 */
+	uint64_t		 txgen;		/* 0: none */
+	uint32_t		 nrcpt;		/* recipients in the lists */
+	uint32_t		 nevp;		/* envelopes */
+	struct lbuf		 list[L__COUNT];
+};
+
+#define CACHE_BYTES	(3 * 1024 * 1024)	/* the slots' buffers, all */
+
+struct render_cache {
+	struct rslot		 slot[SLOTS];
+	char			*tmp;		/* a fragment being rendered */
+	size_t			 tmpcap;
+	char			*arena;		/* the slots' buffers */
+	size_t			 used;
 };
 
 /*
@@ -82,6 +163,14 @@ render_record(const struct render_conf *conf, const struct session *s,
 	}
 
 	*truncated = 0;
+	if (conf->cache != NULL && s->toolong == 0) {
+		c.w.b = c.w.p = out;
+		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
+		if (render_cached(&c))
+			goto done;
+		/* over the cap: from scratch, level after level */
+		c.nnote = 0;
+	}
 	for (level = 0; level <= D__LEVELS; level++) {
 		c.w.b = c.w.p = out;
 		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
@@ -92,6 +181,7 @@ render_record(const struct render_conf *conf, const struct session *s,
 		if (!c.w.over)
 			break;
 	}
+ done:
 	estr_free(&transient.from);
 	if (c.nnote > 0 || s->toolong || c.drop & D_ALL)
 		*truncated = 1;
@@ -99,6 +189,297 @@ render_record(const struct render_conf *conf, const struct session *s,
 		return (0);
 	*c.w.p = '\0';
 	return (c.w.p - out);
+}
+
+/* A filter's fragment cache, empty; cap is the record size cap. */
+struct render_cache *
+render_cache_new(size_t cap)
+{
+	struct render_cache	*rc;
+
+	rc = xcalloc(1, sizeof(*rc));
+	rc->tmpcap = cap + 1;
+	rc->tmp = xmalloc(rc->tmpcap);
+	return (rc);
+}
+
+void
+render_cache_free(struct render_cache *rc)
+{
+	if (rc == NULL)
+		return;
+	free(rc->arena);
+	free(rc->tmp);
+	free(rc);
+}
+
+/*
+ * n bytes for a slot's buffer, from one arena of CACHE_BYTES (a buffer
+ * that grows leaves its old bytes behind).  When it is used up, every
+ * kept fragment is forgotten and NULL returned: the sessions active now
+ * fill it again, and the heap never sees the churn.
+ */
+static char *
+cache_alloc(struct render_cache *rc, size_t n)
+{
+	char	*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (rc->arena == NULL)
+		rc->arena = xmalloc(CACHE_BYTES);
+	if (n > CACHE_BYTES - rc->used) {
+		memset(rc->slot, 0, sizeof(rc->slot));
+		rc->used = 0;
+		return (NULL);
+	}
+	p = rc->arena + rc->used;
+	rc->used += n;
+	return (p);
+}
+
+/*
+ * The record at the first level, from the kept parts and the per-event
+ * ones: the same bytes as render_once() at level 0.  0 when it does not
+ * fit (or a part could not be kept).
+ */
+static int
+render_cached(struct rctx *c)
+{
+	struct rslot	*sl;
+	const char	*sb, *tb = NULL;
+	int		 tx;
+
+	if ((sl = cache_slot(c)) == NULL)
+		return (0);
+	/* a MAIL FROM's record shows what its line tried: not kept */
+	tx = c->tx != NULL && c->tx == &c->s->tx &&
+	    c->r->event != RPT_TX_MAIL;
+	if (tx && !cache_tx(c, sl))
+		return (0);
+	sb = sl->sb;
+	r_head(c);
+	w_raw(&c->w, sb, sl->slen[FR_OBS]);
+	sb += sl->slen[FR_OBS];
+	if (tx) {
+		tb = sl->tb;
+		w_raw(&c->w, tb, sl->tlen[FR_EMAIL]);
+		tb += sl->tlen[FR_EMAIL];
+	} else
+		ecs_email(c);
+	w_raw(&c->w, sb, sl->slen[FR_RELATED]);
+	sb += sl->slen[FR_RELATED];
+	r_session(c);
+	w_raw(&c->w, sb, sl->slen[FR_LINK]);
+	if (tx)
+		w_raw(&c->w, tb, sl->tlen[FR_TX]);
+	else
+		r_tx(c);
+	r_protocol(c);
+	r_filter(c);
+	r_unknown(c);
+	r_truncation(c);
+	W(c, "}}");
+	return (!c->w.over);
+}
+
+/*
+ * The slot of the session, its connection's parts up to date; NULL when
+ * they do not fit in a record.
+ */
+static struct rslot *
+cache_slot(struct rctx *c)
+{
+	struct render_cache	*rc = c->conf->cache;
+	const struct session	*s = c->s;
+	struct rslot		*sl;
+	struct rctx		 f;
+	char			*mark[FR__S + 1];
+	int			 i;
+
+	sl = &rc->slot[((s->id ^ s->subsys) * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - SLOTS_BITS)];
+	if (sl->s == s && sl->id == s->id && sl->sgen == s->sgen &&
+	    sl->cgen == c->conf->gen)
+		return (sl);
+	/* another session's, or out of date: render into tmp, keep */
+	if (sl->s != s || sl->id != s->id)
+		sl->txgen = 0;
+	sl->s = s;
+	sl->id = s->id;
+	sl->sgen = sl->tgen = 0;
+	f = *c;
+	f.w.b = f.w.p = rc->tmp;
+	f.w.end = rc->tmp + rc->tmpcap - 1;
+	f.w.over = 0;
+	mark[FR_OBS] = f.w.p;
+	ecs_observer(&f);
+	ecs_endpoints(&f);
+	ecs_network(&f);
+	ecs_tls_user(&f);
+	mark[FR_RELATED] = f.w.p;
+	ecs_related(&f);
+	mark[FR_LINK] = f.w.p;
+	r_link(&f);
+	r_helo(&f);
+	r_tls(&f);
+	r_auth(&f);
+	mark[FR__S] = f.w.p;
+	if (f.w.over || f.nnote != 0)
+		return (NULL);
+	for (i = 0; i < FR__S; i++)
+		sl->slen[i] = mark[i + 1] - mark[i];
+	if (!frag_keep(rc, &sl->sb, &sl->scap, rc->tmp, f.w.p - rc->tmp))
+		return (NULL);
+	sl->sgen = s->sgen;
+	sl->cgen = c->conf->gen;
+	return (sl);
+}
+
+/* The transaction's parts of the slot up to date; 0 when they do not fit. */
+static int
+cache_tx(struct rctx *c, struct rslot *sl)
+{
+	struct render_cache	*rc = c->conf->cache;
+	struct rctx		 f;
+	struct txlists		 tl;
+	char			*mark;
+
+	if (sl->tgen == c->s->tgen)
+		return (1);
+	sl->tgen = 0;
+	if (!cache_lists(c, sl))
+		return (0);
+	tl.rcpt.p = sl->list[L_RCPT].p;
+	tl.rcpt.len = sl->list[L_RCPT].len;
+	tl.to.p = sl->list[L_TO].p;
+	tl.to.len = sl->list[L_TO].len;
+	tl.rej.p = sl->list[L_REJ].p;
+	tl.rej.len = sl->list[L_REJ].len;
+	tl.evp.p = sl->list[L_EVP].p;
+	tl.evp.len = sl->list[L_EVP].len;
+	f = *c;
+	f.tl = &tl;
+	f.w.b = f.w.p = rc->tmp;
+	f.w.end = rc->tmp + rc->tmpcap - 1;
+	f.w.over = 0;
+	ecs_email(&f);
+	mark = f.w.p;
+	r_tx(&f);
+	if (f.w.over || f.nnote != 0)
+		return (0);
+	sl->tlen[FR_EMAIL] = mark - rc->tmp;
+	sl->tlen[FR_TX] = f.w.p - mark;
+	if (!frag_keep(rc, &sl->tb, &sl->tcap, rc->tmp, f.w.p - rc->tmp))
+		return (0);
+	sl->tgen = c->s->tgen;
+	return (1);
+}
+
+/*
+ * Bring the slot's lists up to the transaction: the items of the
+ * recipients and envelopes added since.  0 when they cannot be kept.
+ */
+static int
+cache_lists(struct rctx *c, struct rslot *sl)
+{
+	struct render_cache	*rc = c->conf->cache;
+	const struct tx		*tx = c->tx;
+	const struct rcpt	*rp;
+	struct wbuf		 w;
+	char			 hex[16];
+	uint32_t		 i;
+	int			 l;
+
+	if (sl->txgen != tx->gen) {
+		for (l = 0; l < L__COUNT; l++)
+			sl->list[l].len = 0;
+		sl->nrcpt = sl->nevp = 0;
+		sl->txgen = tx->gen;
+	}
+	for (i = sl->nrcpt; i < tx->nrcpt; i++) {
+		rp = &tx->rcpt[i];
+		w.b = w.p = rc->tmp;
+		w.end = rc->tmp + rc->tmpcap - 1;
+		w.over = 0;
+		if (i > 0)
+			W_LIT(&w, ",");
+		r_rcpt(&w, tx, rp);
+		if (w.over || !list_put(c, &sl->list[L_RCPT], rc->tmp,
+		    w.p - rc->tmp, 0))
+			goto fail;
+		if (rp->addr.p != NULL && !list_put(c, &sl->list[rp->result ==
+		    RES_OK ? L_TO : L_REJ], rp->addr.p, rp->addr.len, 1))
+			goto fail;
+	}
+	sl->nrcpt = i;
+	for (i = sl->nevp; i < tx->nevp; i++) {
+		w.b = w.p = hex;
+		w.end = hex + sizeof(hex);
+		w.over = 0;
+		w_hex(&w, tx->evp[i], 16);
+		if (!list_put(c, &sl->list[L_EVP], hex, sizeof(hex), 1))
+			goto fail;
+	}
+	sl->nevp = i;
+	return (1);
+ fail:
+	sl->txgen = 0;
+	return (0);
+}
+
+/*
+ * Add n bytes to a list, as a quoted item after a comma (item), or as
+ * they are; 0 when the list would not fit in a record, or the cache was
+ * full (and is now empty).
+ */
+static int
+list_put(struct rctx *c, struct lbuf *lb, const char *p, size_t n, int item)
+{
+	struct render_cache	*rc = c->conf->cache;
+	size_t			 want = lb->len + n + 3, cap;
+	char			*q;
+
+	if (want > c->conf->cap)
+		return (0);
+	if (want > lb->cap) {
+		cap = want < 256 ? 256 : want * 2;
+		if ((q = cache_alloc(rc, cap)) == NULL)
+			return (0);
+		if (lb->len > 0)
+			memcpy(q, lb->p, lb->len);
+		lb->p = q;
+		lb->cap = (uint32_t)cap;
+	}
+	q = lb->p + lb->len;
+	if (item) {
+		if (lb->len > 0)
+			*q++ = ',';
+		*q++ = '"';
+	}
+	memcpy(q, p, n);
+	q += n;
+	if (item)
+		*q++ = '"';
+	lb->len = q - lb->p;
+	return (1);
+}
+
+/* Copy n rendered bytes into a slot's buffer, growing it; 0: was full. */
+static int
+frag_keep(struct render_cache *rc, char **buf, uint32_t *cap, const char *p,
+    size_t n)
+{
+	size_t	 want;
+
+	/* even for no bytes: the record copies from it (never NULL) */
+	if (n > *cap || *buf == NULL) {
+		want = n < 256 ? 256 : n + n / 4;
+		if ((*buf = cache_alloc(rc, want)) == NULL)
+			return (0);
+		*cap = (uint32_t)want;
+	}
+	memcpy(*buf, p, n);
+	return (1);
 }
 
 /* Is a present part kept at this level?  Note it when dropped. */
@@ -124,10 +505,7 @@ render_toolong(struct rctx *c, uint32_t tl, const char *name)
 static void
 render_once(struct rctx *c)
 {
-	W(c, "{\"@timestamp\":\"");
-	w_time(&c->w, c->r->time_us);
-	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
-	ecs_event(c);
+	r_head(c);
 	ecs_observer(c);
 	if (c->drop & D_ALL)
 		goto last;	/* only the bounded "always" fields are left */
@@ -141,26 +519,23 @@ render_once(struct rctx *c)
 	W(c, "}");
 }
 
+/* The start of every record: @timestamp, ecs and event. */
+static void
+r_head(struct rctx *c)
+{
+	W(c, "{\"@timestamp\":\"");
+	w_time(&c->w, c->r->time_us);
+	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
+	ecs_event(c);
+}
+
 /* opensmtpd.*: the session's counters, then one section after another. */
 static void
 r_opensmtpd(struct rctx *c)
 {
-	const struct session	*s = c->s;
 	const struct report	*r = c->r;
 
-	W(c, ",\"opensmtpd\":{\"session\":{\"id\":\"");
-	w_raw(&c->w, r->idstr, 16);
-	W(c, "\",\"tx_count\":");
-	w_u64(&c->w, s->tx_count);
-	W(c, ",\"rcpt_count\":");
-	w_u64(&c->w, s->rcpt_count);
-	W(c, ",\"command_count\":");
-	w_u64(&c->w, s->command_count);
-	W(c, ",\"message_count\":");
-	w_u64(&c->w, s->message_count);
-	W(c, "},\"protocol_version\":\"");
-	w_raw(&c->w, r->vstr.p, r->vstr.len);
-	W(c, "\"");
+	r_session(c);
 	if (c->drop & D_ALL) {
 		if (r->unknown)
 			W(c, ",\"unknown\":true");
@@ -177,6 +552,43 @@ r_opensmtpd(struct rctx *c)
 	r_unknown(c);
 	r_truncation(c);
 	W(c, "}");
+}
+
+/* opensmtpd.session and protocol_version: they change with every event. */
+static void
+r_session(struct rctx *c)
+{
+	const struct session	*s = c->s;
+	const struct report	*r = c->r;
+	char			 buf[256], *p = buf;
+
+	/* on the stack first: one bounds check rather than fourteen */
+	PUT_LIT(p, ",\"opensmtpd\":{\"session\":{\"id\":\"");
+	memcpy(p, r->idstr, 16);
+	p += 16;
+	PUT_LIT(p, "\",\"tx_count\":");
+	p = put_u32(p, s->tx_count);
+	PUT_LIT(p, ",\"rcpt_count\":");
+	p = put_u32(p, s->rcpt_count);
+	PUT_LIT(p, ",\"command_count\":");
+	p = put_u32(p, s->command_count);
+	PUT_LIT(p, ",\"message_count\":");
+	p = put_u32(p, s->message_count);
+	PUT_LIT(p, "},\"protocol_version\":\"");
+	w_raw(&c->w, buf, p - buf);
+	w_raw(&c->w, r->vstr.p, r->vstr.len);
+	W(c, "\"");
+}
+
+/* The decimal digits of v at p (at most 10); where they end. */
+static char *
+put_u32(char *p, uint32_t v)
+{
+	char	 num[24], *q = w_u64_fmt(num + sizeof(num), v);
+	size_t	 n = num + sizeof(num) - q;
+
+	memcpy(p, q, n);
+	return (p + n);
 }
 
 /* opensmtpd.link: rdns, fcrdns, greeting. */
@@ -269,8 +681,8 @@ r_tx(struct rctx *c)
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;
 	char		*mark;
-	uint32_t	 i, j;
-	int		 m = 0, k, one;
+	uint32_t	 i;
+	int		 m = 0, k;
 
 	if (tx == NULL)
 		return;
@@ -288,30 +700,22 @@ r_tx(struct rctx *c)
 	render_toolong(c, TL_RCPT, "opensmtpd.tx.rcpt.address");
 	if (tx->nrcpt > 0 && render_keep(c, D_RCPT, "opensmtpd.tx.rcpt")) {
 		WC(c, m, "\"rcpt\":[");
-		for (i = 0; i < tx->nrcpt; i++) {
-			rc = &tx->rcpt[i];
+		if (c->tl != NULL)
+			w_raw(&c->w, c->tl->rcpt.p, c->tl->rcpt.len);
+		for (i = 0; c->tl == NULL && i < tx->nrcpt; i++) {
 			if (i > 0)
 				W(c, ",");
-			W(c, "{");
-			if (rc->addr.p != NULL) {
-				W(c, "\"address\":\"");
-				w_raw(&c->w, rc->addr.p, rc->addr.len);
-				W(c, "\",");
-			}
-			W(c, "\"result\":\"");
-			W_WORD(&c->w, result_words[rc->result]);
-			W(c, "\"");
-			for (j = 0, k = 0, one = 1; j < rc->nevp; j++)
-				W_ITEM_HEX(&c->w, &one, &k,
-				    "\"envelope_ids\":[\"",
-				    tx->evp[rc->evp_first + j], 16);
-			W_ITEM_END(&c->w, k, "]");
-			W(c, "}");
+			r_rcpt(&c->w, tx, &tx->rcpt[i]);
 		}
 		W(c, "]");
 	}
 	if (tx->nrejected > 0 && render_keep(c, D_REJ, "opensmtpd.tx.rcpt_rejected")) {
-		for (i = 0, k = 0; i < tx->nrcpt; i++) {
+		if (c->tl != NULL && c->tl->rej.len > 0) {
+			WC(c, m, "\"rcpt_rejected\":[");
+			w_raw(&c->w, c->tl->rej.p, c->tl->rej.len);
+			W(c, "]");
+		}
+		for (i = 0, k = 0; c->tl == NULL && i < tx->nrcpt; i++) {
 			rc = &tx->rcpt[i];
 			if (rc->result != RES_OK && rc->addr.p != NULL)
 				W_ITEM_STR(&c->w, &m, &k,
@@ -321,7 +725,12 @@ r_tx(struct rctx *c)
 		W_ITEM_END(&c->w, k, "]");
 	}
 	if (tx->nevp > 0 && render_keep(c, D_EVP, "opensmtpd.tx.envelope_ids")) {
-		for (i = 0, k = 0; i < tx->nevp; i++)
+		if (c->tl != NULL) {
+			WC(c, m, "\"envelope_ids\":[");
+			w_raw(&c->w, c->tl->evp.p, c->tl->evp.len);
+			W(c, "]");
+		}
+		for (i = 0, k = 0; c->tl == NULL && i < tx->nevp; i++)
 			W_ITEM_HEX(&c->w, &m, &k, "\"envelope_ids\":[\"",
 			    tx->evp[i], 16);
 		W_ITEM_END(&c->w, k, "]");
@@ -352,6 +761,29 @@ r_tx(struct rctx *c)
 		W(c, "\"");
 	}
 	w_close(&c->w, mark, m);
+}
+
+/* One recipient of opensmtpd.tx.rcpt, with its envelopes. */
+static void
+r_rcpt(struct wbuf *w, const struct tx *tx, const struct rcpt *rc)
+{
+	uint32_t	 j;
+	int		 k, one;
+
+	W_LIT(w, "{");
+	if (rc->addr.p != NULL) {
+		W_LIT(w, "\"address\":\"");
+		w_raw(w, rc->addr.p, rc->addr.len);
+		W_LIT(w, "\",");
+	}
+	W_LIT(w, "\"result\":\"");
+	W_WORD(w, result_words[rc->result]);
+	W_LIT(w, "\"");
+	for (j = 0, k = 0, one = 1; j < rc->nevp; j++)
+		W_ITEM_HEX(w, &one, &k, "\"envelope_ids\":[\"",
+		    tx->evp[rc->evp_first + j], 16);
+	W_ITEM_END(w, k, "]");
+	W_LIT(w, "}");
 }
 
 /* opensmtpd.protocol.line, and the raw params of an unknown event. */

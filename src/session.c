@@ -54,6 +54,38 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 	if (r->time_us > ss->now_us)
 		ss->now_us = r->time_us;
 
+	/*
+	 * The renderer keeps the parts of a record that repeat (render.c)
+	 * while these stay: sgen for the connection (link, TLS, HELO,
+	 * auth), tgen for the transaction.  A new value, never seen
+	 * before, for every event that may change what they show.
+	 */
+	switch (r->event) {
+	case RPT_LINK_CONNECT:
+		s->sgen = ++ss->gen;
+		s->tgen = ++ss->gen;
+		break;
+	case RPT_LINK_GREETING:
+	case RPT_LINK_IDENTIFY:
+	case RPT_LINK_TLS:
+	case RPT_LINK_AUTH:
+		s->sgen = ++ss->gen;
+		break;
+	case RPT_LINK_DISCONNECT:
+	case RPT_TX_RESET:
+	case RPT_TX_BEGIN:
+	case RPT_TX_MAIL:
+	case RPT_TX_RCPT:
+	case RPT_TX_ENVELOPE:
+	case RPT_TX_DATA:
+	case RPT_TX_COMMIT:
+	case RPT_TX_ROLLBACK:
+		s->tgen = ++ss->gen;
+		break;
+	default:
+		break;
+	}
+
 	switch (r->event) {
 	case RPT_LINK_CONNECT:
 		/* A repeated link-connect (smtp-out) is a new connection. */
@@ -84,6 +116,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 	case RPT_TX_BEGIN:
 		tx_clear(&s->tx);
 		s->toolong &= ~(TL_FROM | TL_RCPT);
+		s->tx.gen = s->tgen;
 		s->tx.msgid = r->msgid;
 		s->tx.state = TXS_OPEN;
 		s->tx.begin_us = r->time_us;
@@ -160,6 +193,7 @@ session_done(struct sessions *ss, struct session *s, const struct report *r)
 	case RPT_TX_RESET:
 		if (s->tx.state == TXS_OPEN && s->tx.msgid == r->msgid)
 			s->tx.state = TXS_CLOSED;
+		s->tgen = ++ss->gen;
 		break;
 	case RPT_LINK_DISCONNECT:
 		session_remove(ss, s);
@@ -338,6 +372,7 @@ tx_for(struct session *s, const struct report *r, int open)
 		return (tx);
 	tx_clear(tx);
 	s->toolong &= ~(TL_FROM | TL_RCPT);
+	tx->gen = s->tgen;
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
 	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */

@@ -153,6 +153,41 @@ sink_syslog(const char *path, int facility, const char *tag, size_t recmax)
 	return (k);
 }
 
+/*
+ * Room for a record of up to n bytes at the end of a file sink's queue,
+ * to be written there in place and queued by sink_commit; NULL for a
+ * syslog sink, or when the queue is nearly full (sink_write decides).
+ */
+char *
+sink_space(struct sink *k, size_t n)
+{
+	if (k->type != SINK_FILE || k->len - k->off + n + 1 > SINK_MAX)
+		return (NULL);
+	if (k->off > 0 && k->len + n + 1 > k->cap) {
+		memmove(k->buf, k->buf + k->off, k->len - k->off);
+		k->len -= k->off;
+		k->off = 0;
+	}
+	if (k->len + n + 1 > k->cap) {
+		k->cap = k->cap ? k->cap : 64 * 1024;
+		while (k->cap < k->len + n + 1)
+			k->cap *= 2;
+		k->buf = xreallocarray(k->buf, k->cap, 1);
+	}
+	return (k->buf + k->len);
+}
+
+/* Queue the record of n bytes written at sink_space(), and its newline. */
+void
+sink_commit(struct sink *k, size_t n)
+{
+	k->buf[k->len + n] = '\n';
+	k->len += n + 1;
+	k->nrec++;
+	if (k->len - k->off >= SINK_BATCH)
+		(void)file_flush(k);
+}
+
 /* Queue one record (or send it at once); drop it when there is no room. */
 void
 sink_write(struct sink *k, const char *rec, size_t n)

@@ -102,6 +102,8 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->last_us = now;
 	s->moved_us = ss->mono_us;
 	s->tls_bits = -1;
+	s->sgen = ++ss->gen;
+	s->tgen = ++ss->gen;
 	s->auth_data = mask_returning(ss, subsys, id);
 	s->hnext = ss->bucket[b];
 	ss->bucket[b] = s;

@@ -5,7 +5,11 @@
 #   throughput  a realistic 1M-event stream (0.6 and 0.7) piped through
 #               `cat | filter -o FILE`, `cat | filter -o /dev/null` and
 #               `cat | cat >/dev/null`: events/s, output MB/s, average
-#               record, CPU per event, peak RSS, and filter/cat ratio.
+#               record, CPU per event, peak RSS, and filter/cat ratio;
+#               then `cat` of the filter's output into a file, in the same
+#               run: the filter's best time over writing its own output
+#               alone (issue 15), and instructions per event (callgrind,
+#               BENCH_CG_EVENTS of the same mix).
 #   memory      100k sessions opened and held in a transaction: RSS per
 #               open session; then all closed: what remains; then a second
 #               open/close cycle: growth over time.
@@ -56,6 +60,7 @@ SYSLOG_SECONDS = env_int('BENCH_SYSLOG_SECONDS', 5, 2)
 SYSLOG_RATES = [int(x) for x in os.environ.get(
     'BENCH_SYSLOG_RATES', '20000 100000 200000').split()]
 SEED = env_int('BENCH_SEED', 1, 1)
+CG_EVENTS = env_int('BENCH_CG_EVENTS', 100000, 20000)
 SESSIONS_MAX = env_int('BENCH_SESSIONS_MAX', 250000, 250000)
 SCALE = [int(x) for x in os.environ.get(
     'BENCH_SCALE', '1000 10000' if QUICK else '1000 10000 100000').split()]
@@ -368,7 +373,7 @@ def throughput(results):
         events = EVENTS
         in_bytes = os.path.getsize(stream)
         out = os.path.join(TMP, 'out.json')
-        runs = {'cat': [], 'null': [], 'file': []}
+        runs = {'cat': [], 'null': [], 'file': [], 'write': []}
         for rep in range(RUNS):
             r = pipeline(stream, ['cat'], errfile('cat'))
             runs['cat'].append(r)
@@ -397,11 +402,14 @@ def throughput(results):
             if r['records'] != events:
                 note('throughput %s: %d records in the file for %d '
                      'events' % (ver, r['records'], events))
-            os.unlink(out)
             runs['file'].append(r)
+            # the same bytes written by cat: what writing the output
+            # costs by itself (issue 15: the filter within 1.5 times it)
+            runs['write'].append(write_only(out))
+            os.unlink(out)
         v = res[ver] = {'events': events, 'in_bytes': in_bytes,
                         'avg_line': in_bytes / events}
-        for kind in ('cat', 'null', 'file'):
+        for kind in ('cat', 'null', 'file', 'write'):
             if runs[kind]:
                 v[kind] = summarize(runs[kind], events)
         if 'file' in v:
@@ -414,7 +422,52 @@ def throughput(results):
             if kind in v and 'cat' in v:
                 v[kind]['ratio_vs_cat'] = (min(v[kind]['all_wall_s']) /
                                            min(v['cat']['all_wall_s']))
+        if 'file' in v and 'write' in v:
+            v['file']['ratio_vs_write'] = (min(v['file']['all_wall_s']) /
+                                           min(v['write']['all_wall_s']))
+        v['instructions'] = instructions(ver)
         os.unlink(stream)
+
+
+def write_only(out):
+    """cat FILE > FILE2: the time to write the filter's output alone."""
+    copy = out + '.cat'
+    if os.path.exists(copy):
+        os.unlink(copy)
+    t0 = time.perf_counter()
+    with open(copy, 'wb') as o:
+        p = spawn(['cat', out], stdout=o)
+        status, ru = reap(p)
+    wall = time.perf_counter() - t0
+    os.unlink(copy)
+    if status != 0:
+        fail('throughput: cat of the output exited %d' % status)
+    return {'status': status, 'wall_s': wall, 'user_s': ru.ru_utime,
+            'sys_s': ru.ru_stime, 'maxrss_kb': None}
+
+
+def instructions(ver):
+    """Instructions per event (callgrind) on CG_EVENTS of the same mix."""
+    if shutil.which('valgrind') is None:
+        note('throughput: no valgrind, no instruction count')
+        return None
+    stream = os.path.join(TMP, 'cg-%s.stream' % ver)
+    gen(['-n', CG_EVENTS, '-k', K, '-p', ver, '-s', SEED], stream)
+    cg = os.path.join(TMP, 'callgrind.out')
+    with open(stream, 'rb') as inp, open(errfile('cg'), 'wb') as err:
+        p = spawn(['valgrind', '--tool=callgrind',
+                   '--callgrind-out-file=' + cg, FILTER, '-o', '/dev/null'],
+                  stdin=inp, stdout=subprocess.DEVNULL, stderr=err)
+        status, _ = reap(p)
+    os.unlink(stream)
+    if os.path.exists(cg):
+        os.unlink(cg)
+    with open(errfile('cg'), 'r', errors='replace') as f:
+        m = re.search(r'Collected : (\d+)', f.read())
+    if status != 0 or m is None:
+        note('throughput: callgrind run failed (status %d)' % status)
+        return None
+    return int(m.group(1)) / CG_EVENTS
 
 
 def check_records(out, ver):
@@ -815,6 +868,16 @@ def table(results, meta):
         say('  (cat rows: MB/s and rec B are its input; usr+sys ns: CPU '
             'of the consumer per event; x cat: fastest wall time over '
             'cat\'s fastest)')
+        for ver, v in tp.items():
+            f, w = v.get('file'), v.get('write')
+            if not f or not w:
+                continue
+            say('%-4s filter -o FILE %.3f s, cat of its output > FILE '
+                '%.3f s (best of %d): x%.2f; %s instructions per event '
+                '(callgrind, %s events)' % (
+                    ver, min(f['all_wall_s']), min(w['all_wall_s']),
+                    len(w['all_wall_s']), f['ratio_vs_write'],
+                    fmt_n(v.get('instructions')), fmt_n(CG_EVENTS)))
     m = results.get('memory')
     if m:
         say()

@@ -2,7 +2,8 @@
 # Throughput on real sessions: the streams captured from Debian's smtpd
 # by the end-to-end tests (tests/streams/e2e-*.stream), replayed N times
 # (default 3000) through ./filter-jsonlog into a file.  Prints events/s
-# and the average record size.  Not a test: it never fails on a timing.
+# and the average record size (FILTER=path: another build).  Not a test:
+# it never fails on a timing.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 n=${1:-3000}
@@ -17,7 +18,7 @@ while [ "$i" -lt "$n" ]; do
 	i=$((i + 1))
 done | grep '^report|' > "$tmp/stream"
 events=$(wc -l < "$tmp/stream")
-python3 - "$top/filter-jsonlog" "$tmp/stream" "$tmp/out.json" "$events" <<'PY'
+python3 - "${FILTER:-$top/filter-jsonlog}" "$tmp/stream" "$tmp/out.json" "$events" <<'PY'
 import os, subprocess, sys, time
 prog, stream, out, events = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 best = None

@@ -20,8 +20,13 @@ import re
 import sys
 
 import jsonschema
-import referencing
 import yaml
+
+try:  # jsonschema >= 4.18
+    import referencing
+    import referencing.jsonschema
+except ImportError:  # Debian bookworm's 4.10: RefResolver
+    referencing = None
 
 
 def vtuple(v):
@@ -83,12 +88,24 @@ class Spec:
             self.cache[path] = spec
         return self.cache[path]
 
+    def validator(self, target):
+        schema = {"$ref": "file://" + target}
+        if referencing is None:
+            res = jsonschema.RefResolver(
+                "file://" + target, self.load(target),
+                handlers={"file": lambda uri: self.load(uri[len("file://"):].split("#")[0])})
+            return jsonschema.Draft7Validator(self.load(target), resolver=res)
+        return jsonschema.Draft7Validator(schema, registry=self.registry())
+
     def registry(self):
+        if getattr(self, "_reg", None) is not None:
+            return self._reg
         def retrieve(uri):
             path = uri[len("file://"):]
             return referencing.Resource.from_contents(
                 self.load(path), default_specification=referencing.jsonschema.DRAFT7)
-        return referencing.Registry(retrieve=retrieve)
+        self._reg = referencing.Registry(retrieve=retrieve)
+        return self._reg
 
 
 def parse(path, media):
@@ -115,7 +132,6 @@ def main():
     ptype = manifest.get("type", "integration")
     pkgname = manifest["name"]
     sp = Spec(spec_dir, manifest["format_version"])
-    reg = sp.registry()
     checked = [0]
 
     def validate_file(path, media, ref, specfile):
@@ -127,8 +143,7 @@ def main():
         if not ref or data is None:
             return
         target = os.path.normpath(os.path.join(os.path.dirname(specfile), ref))
-        schema = {"$ref": "file://" + target}
-        v = jsonschema.Draft7Validator(schema, registry=reg)
+        v = sp.validator(target)
         for e in sorted(v.iter_errors(data), key=lambda e: list(e.absolute_path)):
             loc = "/".join(str(p) for p in e.absolute_path)
             errs.append("%s: %s: %s" % (path, loc or "(top)", e.message[:300]))

@@ -14,7 +14,8 @@
 #  4. The dashboards' queries (tests/elastic/panels.py, when present).
 #  5. The same records as whole syslog lines (OpenBSD's path), decoded by
 #     the pipeline; the pipeline cases of tests/elastic/pipeline/ through
-#     _ingest/pipeline/_simulate.
+#     _ingest/pipeline/_simulate, on kibana/'s pipeline and on the Elastic
+#     package's (packages/opensmtpd).
 #  6. The live path: smtpd -> filter -> rsyslogd -> omelasticsearch ->
 #     the engine (tests/elastic/live.sh).
 #  7. The ingest pipeline on a real engine: Elasticsearch stopped,
@@ -526,6 +527,18 @@ if [ -n "$HAVE_PIPELINE" ]; then
 	CHECK_ADDED=log.file check_py stored "$URL" "$DS_SYSLOG" $RECORDS
 	# shellcheck disable=SC2086
 	check_py pipeline "$URL" opensmtpd-jsonlog $CASES
+	# The Elastic package's pipeline (packages/gen.py makes it from
+	# kibana/'s), installed under the name Fleet gives it, on the same cases.
+	PKG_PIPE=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
+	if curl -sf -o "$OUT/package-pipeline.out" -X PUT -H 'Content-Type: application/json' \
+	    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json \
+	    "$URL/_ingest/pipeline/$PKG_PIPE"; then
+		t_ok "the package's pipeline installs as $PKG_PIPE"
+		# shellcheck disable=SC2086
+		check_py pipeline "$URL" "$PKG_PIPE" $CASES
+	else
+		t_fail "package-pipeline: PUT _ingest/pipeline/$PKG_PIPE refused: $(cat "$OUT/package-pipeline.out")"
+	fi
 else
 	t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
 	for c in $CASES; do

@@ -62,12 +62,15 @@ with open(ecs_path) as f:
 with open(map_path) as f:
     mapping = dict(flat_map(json.load(f)["template"]["mappings"]["properties"]))
 manifest = yaml.safe_load(open(os.path.join(pkg, "manifest.yml")))
-build = yaml.safe_load(open(os.path.join(pkg, "_dev/build/build.yml")))
-
-# The ECS the package refers to is the ECS the records carry and the one
-# checked against.
-ref = build["dependencies"]["ecs"]["reference"]
-say(ref == "git@v" + ecs["version"], "build.yml's ECS reference is ECS %s" % ecs["version"], ref)
+# A built package (packages/build.py, elastic-package build) has no _dev/
+# and its ECS fields written out instead of external: ecs.
+built = not os.path.exists(os.path.join(pkg, "_dev/build/build.yml"))
+if not built:
+    build = yaml.safe_load(open(os.path.join(pkg, "_dev/build/build.yml")))
+    # The ECS the package refers to is the ECS the records carry and the
+    # one checked against.
+    ref = build["dependencies"]["ecs"]["reference"]
+    say(ref == "git@v" + ecs["version"], "build.yml's ECS reference is ECS %s" % ecs["version"], ref)
 
 for ds in sorted(glob.glob(os.path.join(pkg, "data_stream", "*"))):
     name = os.path.basename(ds)
@@ -89,7 +92,12 @@ for ds in sorted(glob.glob(os.path.join(pkg, "data_stream", "*"))):
         if m is None:
             bad.append("%s: not in kibana's mapping" % n)
             continue
-        if f.get("external") == "ecs":
+        own = n.startswith(("opensmtpd.", "data_stream.")) or n == "@timestamp"
+        if f.get("external") == "ecs" or (built and not own):
+            if built and "external" in f:
+                bad.append("%s: a built package with external: %s" % (n, f["external"]))
+            if built and f.get("type") != m["type"]:
+                bad.append("%s: built type %s, our mapping %s" % (n, f.get("type"), m["type"]))
             if e is None:
                 bad.append("%s: external ecs but ECS %s has no such field" % (n, ecs["version"]))
                 continue

@@ -19,7 +19,9 @@
 #     on_failure, unique fields, template variables), and ECS: every field
 #     taken by reference exists in the ECS of the records (@elastic/ecs,
 #     the version tests/examples pins) with our mapping's type.
-#  5. Mutants: the checks of 1, 3 and 4 must fail on broken copies.
+#  5. packages/build.py makes the zip Fleet installs (ECS fields resolved
+#     from @elastic/ecs, no _dev/): checked again by 3 and 4.
+#  6. Mutants: the checks of 1, 3 and 4 must fail on broken copies.
 #
 # Usage: sh tests/package/run.sh     Environment: T_VERBOSE=1
 set -u
@@ -34,7 +36,6 @@ MAP=kibana/elasticsearch/component-template-mappings.json
 FJ_CACHE=${FJ_CACHE:-/var/cache/filter-jsonlog}
 SPEC=${PACKAGE_SPEC:-$FJ_CACHE/package-spec/spec}
 ECS_VERSION=$(sed -n 's/^ECS_VERSION=//p' tests/examples/run.sh)
-ECS_DIR=tests/examples/node_modules/@elastic/ecs
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
@@ -84,19 +85,8 @@ else
 fi
 
 # ---- 4. semantic rules and ECS ----------------------------------------
-have=$(node -p "require('./$ECS_DIR/package.json').version" 2>/dev/null)
-if [ "$have" != "$ECS_VERSION" ]; then
-	npm install --no-save --no-audit --no-fund --no-package-lock \
-	    --prefix tests/examples "@elastic/ecs@$ECS_VERSION" > "$OUT/npm.log" 2>&1
-	have=$(node -p "require('./$ECS_DIR/package.json').version" 2>/dev/null)
-fi
 have_ecs=
-if [ "$have" = "$ECS_VERSION" ] && node -e "
-	const {EcsFlat, EcsVersion} = require('./$ECS_DIR');
-	require('fs').writeFileSync('$OUT/ecs.json',
-	    JSON.stringify({version: EcsVersion, fields: EcsFlat}));" 2>"$OUT/node.log"; then
-	have_ecs=1
-fi
+sh packages/ecs-json.sh "$OUT/ecs.json" > "$OUT/npm.log" 2>&1 && have_ecs=1
 semantic() {	# semantic PKGDIR LOG [MAPPING]
 	python3 tests/package/package.py "$1" "$OUT/ecs.json" "${3:-$MAP}" > "$2" 2>&1
 }
@@ -112,7 +102,35 @@ else
 	done < "$OUT/package.log"
 fi
 
-# ---- 5. mutants: each check must see a broken copy --------------------
+# ---- 5. the zip Fleet installs (packages/build.py) -------------------
+if [ -n "$have_ecs" ] && [ -n "$have_py" ]; then
+	if python3 packages/build.py "$OUT/ecs.json" "$OUT/build" > "$OUT/build.log" 2>&1; then
+		t_ok "packages/build.py: $(tail -n 1 "$OUT/build.log")"
+		B=$OUT/build/opensmtpd-$(sed -n 's/^version: *//p' $PKG/manifest.yml)
+		if semantic "$B" "$OUT/package-built.log"; then
+			t_ok "the built package: ECS fields resolved, every rule of 4"
+		else
+			t_fail "built: $(grep '^FAIL' "$OUT/package-built.log" | head -n 3 | tr '\n' ' ')"
+		fi
+		if [ -n "$have_spec" ]; then
+			if speccheck "$B" "$OUT/speccheck-built.log"; then
+				t_ok "the built package: package-spec schemas"
+			else
+				t_fail "built-speccheck: $(head -n 3 "$OUT/speccheck-built.log" | tr '\n' ' ')"
+			fi
+		fi
+		t_check "the zip holds $(basename "$B")/manifest.yml and no _dev/" python3 -c "
+import sys, zipfile
+n = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(not (sys.argv[2] + '/manifest.yml' in n and not [x for x in n if '/_dev/' in x]))" "$B.zip" "$(basename "$B")"
+	else
+		t_fail "build: $(tail -n 3 "$OUT/build.log" | tr '\n' ' ')"
+	fi
+else
+	t_skip "packages/build.py" "no @elastic/ecs or python3 yaml (see above)"
+fi
+
+# ---- 6. mutants: each check must see a broken copy --------------------
 # mutant NAME CHECK EDIT: copy the tree, run EDIT (sh) in the copy,
 # then CHECK (gen, spec, semantic) must fail.
 mutant() {

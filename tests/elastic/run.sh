@@ -544,6 +544,7 @@ else
 	for c in $CASES; do
 		t_notrun "pipeline case $(basename "$c" .json) through _simulate on Elasticsearch: no ingest-common/lang-painless/ingest-geoip in the engine (run on OpenSearch's, group 7)"
 	done
+	t_notrun "the Elastic package's pipeline (packages/opensmtpd) on the same cases: no ingest-common/lang-painless/ingest-geoip in the engine"
 fi
 # The grok of the pipeline's first step, on Elasticsearch's own grok
 # library (lib/ of the engine), even where the engine has no processor.

@@ -226,6 +226,19 @@ opensearch_group() {
 	done < "$OUT/os-cases.out"
 	t_check "$OS_WHAT every case ran ($(grep -c '^ok ' "$OUT/os-cases.out") of $(echo $CASES | wc -w) ok)" \
 	    [ "$(grep -c '^ok ' "$OUT/os-cases.out")" = "$(echo $CASES | wc -w)" ]
+	# The Elastic package's pipeline (packages/gen.py makes it from
+	# kibana/'s), under the name Fleet gives it, on the same cases.
+	pkgpipe=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
+	code=$(curl -s -o "$OUT/os-put-package.json" -w '%{http_code}' -X PUT \
+	    "$OSURL/_ingest/pipeline/$pkgpipe" -H 'Content-Type: application/json' \
+	    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json)
+	t_check "$OS_WHAT PUT _ingest/pipeline/$pkgpipe (packages/opensmtpd): HTTP $code" [ "$code" = 200 ]
+	PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" "$pkgpipe" $CASES \
+	    > "$OUT/os-cases-package.out" 2> "$OUT/os-cases-package.err"
+	[ -s "$OUT/os-cases-package.err" ] && t_fail "$OS_WHAT package pipeline: check.py: $(tail -n 3 "$OUT/os-cases-package.err")"
+	t_check "$OS_WHAT the package's pipeline: every case ($(grep -c '^ok ' "$OUT/os-cases-package.out") of $(echo $CASES | wc -w) ok)" \
+	    [ "$(grep -c '^ok ' "$OUT/os-cases-package.out")" = "$(echo $CASES | wc -w)" ]
+	grep '^FAIL ' "$OUT/os-cases-package.out" | sed 's/^FAIL /FAIL - package pipeline: /' >&2
 	# GeoIP and ASN on an address the bundled databases know: the
 	# properties, database_file, target_field and the renames.
 	curl -s -X POST "$OSURL/_ingest/pipeline/opensmtpd-jsonlog/_simulate" \

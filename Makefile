@@ -77,6 +77,7 @@ check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
 	-@$(MAKE) check-e2e
 	-@$(MAKE) check-examples
 	-@$(MAKE) check-elastic
+	-@$(MAKE) check-package
 	-@$(MAKE) check-robust
 	-@$(MAKE) check-asan
 	-@$(MAKE) check-fuzz
@@ -98,6 +99,17 @@ check-examples: $(PROG) $(TEST_JSON)
 # cached in /var/cache/filter-jsonlog): templates, records, dashboards.
 check-elastic: $(PROG)
 	@sh tests/elastic/run.sh
+
+# The Elastic integration package (packages/opensmtpd): in sync with
+# kibana/, package-spec's schemas, ECS, elastic-package when there is one.
+check-package:
+	@sh tests/package/run.sh
+
+# The zip of packages/opensmtpd that Fleet installs (Kibana: Integrations,
+# upload, or POST /api/fleet/epm/packages): build/opensmtpd-VERSION.zip.
+package:
+	@mkdir -p build && sh packages/ecs-json.sh build/ecs.json
+	@python3 packages/build.py build/ecs.json build
 
 check-robust: $(PROG) $(TEST_JSON)
 	@sh tests/robust/run.sh
@@ -140,5 +152,5 @@ clean:
 	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
 	rm -rf tests/out tests/asan-build tests/fuzz/build
 
-.PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-fuzz check-robust \
+.PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-package package check-fuzz check-robust \
 	check-asan regen deps-check deps-demo demo bench fuzz install clean

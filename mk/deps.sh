@@ -13,7 +13,8 @@ build)	want="$build" ;;
 check)	want="$build jq python3 valgrind clang libclang-rt-14-dev opensmtpd \
 	    rsyslog logrotate swaks nodejs npm curl unzip maven openssl \
 	    ca-certificates debian-archive-keyring \
-	    openjdk-17-jre-headless rsyslog-elasticsearch debootstrap" ;;
+	    openjdk-17-jre-headless rsyslog-elasticsearch debootstrap python3-yaml \
+	    python3-jsonschema" ;;
 demo)	want="$build jq python3 opensmtpd rsyslog swaks" ;;
 bench)	want="$build jq python3 rsyslog" ;;
 *)	echo "usage: mk/deps.sh build|check|demo|bench" >&2; exit 2 ;;
@@ -35,6 +36,11 @@ for p in $want; do
 	openjdk-17-jre-headless)
 		command -v java >/dev/null 2>&1 && continue ;;
 	maven)	command -v mvn >/dev/null 2>&1 && continue ;;
+	# A python3 that imports the module is enough (pyenv, a venv).
+	python3-yaml)
+		python3 -c 'import yaml' 2>/dev/null && continue ;;
+	python3-jsonschema)
+		python3 -c 'import jsonschema' 2>/dev/null && continue ;;
 	esac
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
 	[ "$s" = "install ok installed" ] || missing="$missing $p"

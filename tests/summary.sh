@@ -4,7 +4,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 res=$top/tests/out/results
-want="unit golden e2e examples elastic robust asan fuzz"
+want="unit golden e2e examples elastic package robust asan fuzz"
 pass=0 fail=0
 for s in $want; do
 	# A suite may report in parts: "e2e:6.8.0p2", "e2e:7.6.0-portable".
@@ -39,6 +39,6 @@ if [ "$fail" != 0 ] && [ -s "$top/tests/out/rerun" ]; then
 	sort -u "$top/tests/out/rerun" | head -n 20 | sed 's/^/    /'
 elif [ "$fail" != 0 ]; then
 	echo "rerun one suite: make check-unit (-golden, -e2e, -examples," \
-	    "-elastic, -robust, -asan, -fuzz); each runner takes test names"
+	    "-elastic, -package, -robust, -asan, -fuzz); each runner takes test names"
 fi
 [ "$fail" = 0 ]

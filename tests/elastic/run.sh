@@ -14,7 +14,8 @@
 #  4. The dashboards' queries (tests/elastic/panels.py, when present).
 #  5. The same records as whole syslog lines (OpenBSD's path), decoded by
 #     the pipeline; the pipeline cases of tests/elastic/pipeline/ through
-#     _ingest/pipeline/_simulate.
+#     _ingest/pipeline/_simulate, on kibana/'s pipeline and on the Elastic
+#     package's (packages/opensmtpd).
 #  6. The live path: smtpd -> filter -> rsyslogd -> omelasticsearch ->
 #     the engine (tests/elastic/live.sh).
 #  7. The ingest pipeline on a real engine: Elasticsearch stopped,
@@ -225,6 +226,19 @@ opensearch_group() {
 	done < "$OUT/os-cases.out"
 	t_check "$OS_WHAT every case ran ($(grep -c '^ok ' "$OUT/os-cases.out") of $(echo $CASES | wc -w) ok)" \
 	    [ "$(grep -c '^ok ' "$OUT/os-cases.out")" = "$(echo $CASES | wc -w)" ]
+	# The Elastic package's pipeline (packages/gen.py makes it from
+	# kibana/'s), under the name Fleet gives it, on the same cases.
+	pkgpipe=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
+	code=$(curl -s -o "$OUT/os-put-package.json" -w '%{http_code}' -X PUT \
+	    "$OSURL/_ingest/pipeline/$pkgpipe" -H 'Content-Type: application/json' \
+	    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json)
+	t_check "$OS_WHAT PUT _ingest/pipeline/$pkgpipe (packages/opensmtpd): HTTP $code" [ "$code" = 200 ]
+	PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" "$pkgpipe" $CASES \
+	    > "$OUT/os-cases-package.out" 2> "$OUT/os-cases-package.err"
+	[ -s "$OUT/os-cases-package.err" ] && t_fail "$OS_WHAT package pipeline: check.py: $(tail -n 3 "$OUT/os-cases-package.err")"
+	t_check "$OS_WHAT the package's pipeline: every case ($(grep -c '^ok ' "$OUT/os-cases-package.out") of $(echo $CASES | wc -w) ok)" \
+	    [ "$(grep -c '^ok ' "$OUT/os-cases-package.out")" = "$(echo $CASES | wc -w)" ]
+	grep '^FAIL ' "$OUT/os-cases-package.out" | sed 's/^FAIL /FAIL - package pipeline: /' >&2
 	# GeoIP and ASN on an address the bundled databases know: the
 	# properties, database_file, target_field and the renames.
 	curl -s -X POST "$OSURL/_ingest/pipeline/opensmtpd-jsonlog/_simulate" \
@@ -562,11 +576,24 @@ if [ -n "$HAVE_PIPELINE" ]; then
 	CHECK_ADDED=log.file check_py stored "$URL" "$DS_SYSLOG" $RECORDS
 	# shellcheck disable=SC2086
 	check_py pipeline "$URL" opensmtpd-jsonlog $CASES
+	# The Elastic package's pipeline (packages/gen.py makes it from
+	# kibana/'s), installed under the name Fleet gives it, on the same cases.
+	PKG_PIPE=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
+	if curl -sf -o "$OUT/package-pipeline.out" -X PUT -H 'Content-Type: application/json' \
+	    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json \
+	    "$URL/_ingest/pipeline/$PKG_PIPE"; then
+		t_ok "the package's pipeline installs as $PKG_PIPE"
+		# shellcheck disable=SC2086
+		check_py pipeline "$URL" "$PKG_PIPE" $CASES
+	else
+		t_fail "package-pipeline: PUT _ingest/pipeline/$PKG_PIPE refused: $(cat "$OUT/package-pipeline.out")"
+	fi
 else
 	t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
 	for c in $CASES; do
 		t_notrun "pipeline case $(basename "$c" .json) through _simulate on Elasticsearch: no ingest-common/lang-painless/ingest-geoip in the engine (run on OpenSearch's, group 7)"
 	done
+	t_notrun "the Elastic package's pipeline (packages/opensmtpd) on the same cases: no ingest-common/lang-painless/ingest-geoip in the engine"
 fi
 # The grok of the pipeline's first step, on Elasticsearch's own grok
 # library (lib/ of the engine), even where the engine has no processor.

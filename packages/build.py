@@ -7,7 +7,10 @@ What elastic-package build does, for this package, without network: the
 package is copied without _dev/, every field taken from ECS by reference
 (external: ecs) is replaced by its ECS definition, read from ECS_FLAT_JSON
 ({"version", "fields": EcsFlat} of the @elastic/ecs npm package, the
-version of _dev/build/build.yml), and OUTDIR/NAME-VERSION/ is zipped
+version of _dev/build/build.yml), the Kibana assets' decoded attributes
+(panelsJSON, optionsJSON, layerListJSON, mapStateJSON, uiStateJSON,
+visState, kibanaSavedObjectMeta.searchSourceJSON) are encoded as JSON
+strings again, as Kibana stores them, and OUTDIR/NAME-VERSION/ is zipped
 into OUTDIR/NAME-VERSION.zip (the upload format of Kibana's
 POST /api/fleet/epm/packages).  `make package` runs it.
 """
@@ -50,6 +53,26 @@ def resolve(items, ecs, pre=""):
     return out
 
 
+ENCODE = ("panelsJSON", "optionsJSON", "layerListJSON", "mapStateJSON", "uiStateJSON",
+          "visState")
+
+
+def encode_asset(path):
+    with open(path) as f:
+        o = json.load(f)
+    a = o.get("attributes", {})
+    for k in ENCODE:
+        if k in a and not isinstance(a[k], str):
+            a[k] = json.dumps(a[k], separators=(",", ":"), ensure_ascii=False)
+    meta = a.get("kibanaSavedObjectMeta", {})
+    if "searchSourceJSON" in meta and not isinstance(meta["searchSourceJSON"], str):
+        meta["searchSourceJSON"] = json.dumps(meta["searchSourceJSON"], separators=(",", ":"),
+                                              ensure_ascii=False)
+    with open(path, "w") as f:
+        json.dump(o, f, indent=4, ensure_ascii=False)
+        f.write("\n")
+
+
 def main():
     ecs_path, outdir = sys.argv[1], sys.argv[2]
     with open(ecs_path) as f:
@@ -64,6 +87,10 @@ def main():
     dest = os.path.join(outdir, name)
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(PKG, dest, ignore=shutil.ignore_patterns("_dev"))
+    for root, _, files in os.walk(os.path.join(dest, "kibana")):
+        for fn in files:
+            if fn.endswith(".json"):
+                encode_asset(os.path.join(root, fn))
     for root, _, files in os.walk(dest):
         if os.path.basename(root) != "fields":
             continue

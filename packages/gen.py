@@ -15,10 +15,18 @@ with the type of our mapping.
 Without --check the generated files are written; with --check nothing is
 written and each file that differs from what would be generated is named
 (exit 1).
+
+The Kibana assets (kibana/<type>/<id>.json: the data view, the saved
+searches, the dashboards with their Lens and Maps panels by value) are
+what kibana/saved-objects.js makes for kibana/saved-objects.ndjson, in
+the decoded form package sources keep (node kibana/saved-objects.js
+--decoded); packages/build.py encodes them again.  A file under kibana/
+that the generator does not make is an error too.
 """
 import json
 import os
 import re
+import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -202,14 +210,42 @@ def readme_file(files):
     return {"docs/README.md": head + text}
 
 
+# Saved object type -> the package's kibana/ folder (package-spec).
+KIBANA_FOLDERS = {"dashboard": "dashboard", "search": "search", "map": "map",
+                  "lens": "lens", "visualization": "visualization",
+                  "index-pattern": "index_pattern"}
+
+
+def kibana_files():
+    out = subprocess.run(["node", os.path.join(TOP, "kibana", "saved-objects.js"), "--decoded"],
+                         check=True, capture_output=True, text=True).stdout
+    files = {}
+    for o in json.loads(out):
+        files["kibana/%s/%s.json" % (KIBANA_FOLDERS[o["type"]], o["id"])] = \
+            json.dumps(o, indent=4, ensure_ascii=False) + "\n"
+    return files
+
+
 def main():
     check = sys.argv[1:] == ["--check"]
     files = {}
+    files.update(kibana_files())
     files.update(fields_files())
     files.update(pipeline_file())
     files.update(sample_file())
     files.update(readme_file(files))
     bad = 0
+    kdir = os.path.join(PKG, "kibana")
+    for root, _, names in os.walk(kdir):
+        for n in names:
+            rel = os.path.relpath(os.path.join(root, n), PKG)
+            if rel not in files:
+                print("gen.py: packages/opensmtpd/%s is not made by kibana/saved-objects.js%s"
+                      % (rel, "" if check else ": removed"))
+                if check:
+                    bad += 1
+                else:
+                    os.remove(os.path.join(root, n))
     for rel, text in sorted(files.items()):
         path = os.path.join(PKG, rel)
         old = None

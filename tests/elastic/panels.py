@@ -307,6 +307,10 @@ class Vis:
         for m in self.metrics:
             if m['type'] == 'count':
                 continue
+            if m['type'] == 'percentiles':
+                out[m['id']] = {'percentiles': {'field': m['params']['field'],
+                    'percents': [m['params']['percent']], 'keyed': True}}
+                continue
             out[m['id']] = {m['type']: {'field': m['params']['field']}}
         return out
 
@@ -375,6 +379,8 @@ class Vis:
                 out[m['id']] = float(max(nums)) if nums else None
             elif m['type'] == 'min':
                 out[m['id']] = float(min(nums)) if nums else None
+            elif m['type'] == 'percentiles':
+                out[m['id']] = percentile_bounds(nums, m['params']['percent'])
         return out
 
     def vals(self, doc, field):
@@ -433,8 +439,20 @@ class Vis:
         return node
 
 
-METRICS = ('count', 'cardinality', 'sum', 'avg', 'max', 'min')
+METRICS = ('count', 'cardinality', 'sum', 'avg', 'max', 'min', 'percentiles')
 BUCKETS = ('terms', 'filters', 'date_histogram', 'range')
+
+
+def percentile_bounds(nums, p):
+    """The values a percentile of nums may take: Elasticsearch estimates
+    percentiles (TDigest, interpolating between neighbouring values), so
+    the engine's answer must lie between the two values of the records
+    around rank p/100 * (n - 1), or be None without values."""
+    if not nums:
+        return None
+    v = sorted(float(x) for x in nums)
+    r = p / 100.0 * (len(v) - 1)
+    return ('between', v[int(math.floor(r))], v[int(math.ceil(r))])
 
 
 def key_of(v, t):
@@ -471,6 +489,16 @@ def compare(vis, eng, rec, where, level=0):
     for m in vis.metrics:
         want = rec['metrics'][m['id']]
         if m['type'] == 'count':
+            continue
+        if m['type'] == 'percentiles':
+            vals = eng.get(m['id'], {}).get('values') or {}
+            got = next(iter(vals.values()), None) if vals else None
+            if want is None and got is None:
+                continue
+            if want is None or got is None or not (
+                    want[1] - 1e-6 * abs(want[1]) <= got <= want[2] + 1e-6 * abs(want[2])):
+                raise Mismatch('%s: %s is %r in the engine, records allow %r' %
+                    (where, vis.label(m), got, want and want[1:]))
             continue
         got = eng.get(m['id'], {}).get('value')
         if not close(got, want):
@@ -515,7 +543,8 @@ def order_value(vis, a, key, node):
         return node['count']
     if what == '_key':
         return key
-    return node['metrics'][what]
+    v = node['metrics'][what]
+    return v[1] if isinstance(v, tuple) else v
 
 
 def compare_terms(vis, a, t, eb, rb, name, level):
@@ -591,6 +620,87 @@ def exercise_gaps(vis, rec):
     return gaps
 
 
+# ---- Lens -----------------------------------------------------------------
+
+LENS_OPS = {'count': 'count', 'unique_count': 'cardinality', 'sum': 'sum',
+    'average': 'avg', 'max': 'max', 'min': 'min', 'percentile': 'percentiles',
+    'terms': 'terms', 'filters': 'filters', 'date_histogram': 'date_histogram',
+    'range': 'range'}
+# Fields of /work/plan-s4.md a mapping may not have yet: a panel on one is
+# "not run" until the mapping names it (any other unmapped field fails).
+PLAN_FIELDS = ('opensmtpd.reply.', 'opensmtpd.stats.', 'opensmtpd.session.end_reason',
+    'opensmtpd.session.rcpt_accepted', 'opensmtpd.session.rcpt_refused',
+    'opensmtpd.session.error_replies', 'opensmtpd.tx.accepted_count',
+    'opensmtpd.tx.rejected_count')
+
+
+def lens_vis(layer):
+    """A Lens formBased layer as the aggregations Vis models: Lens's
+    esaggs nests the bucket columns in columnOrder order and puts the
+    metric columns under the innermost (Vis asks for them at every level,
+    which only adds comparisons)."""
+    aggs = []
+    cols = layer.get('columns', {})
+    for cid in layer.get('columnOrder', []):
+        c = cols[cid]
+        op = c.get('operationType')
+        if op not in LENS_OPS:
+            raise kql.KqlError('Lens operation %s is not modelled' % op)
+        for k in ('filter', 'timeShift', 'reducedTimeRange', 'window'):
+            if c.get(k):
+                raise kql.KqlError('Lens column %s: %s is not modelled' % (cid, k))
+        p = c.get('params', {})
+        a = {'id': cid, 'enabled': True, 'type': LENS_OPS[op],
+            'schema': 'bucket' if c.get('isBucketed') else 'metric',
+            'params': {'customLabel': c.get('label')}}
+        if op not in ('count', 'filters'):
+            a['params']['field'] = c['sourceField']
+        if op == 'terms':
+            ob = p.get('orderBy', {})
+            a['params'].update(size=p.get('size', 3), order=p.get('orderDirection', 'desc'),
+                missingBucket=p.get('missingBucket', False),
+                otherBucket=p.get('otherBucket', False))
+            if ob.get('type') == 'column':
+                a['params']['orderBy'] = ob['columnId']
+            elif ob.get('type') == 'alphabetical':
+                a['params']['orderBy'] = '_key'
+            else:
+                raise kql.KqlError('terms order %s is not modelled' % json.dumps(ob))
+        elif op == 'filters':
+            a['params']['filters'] = [{'input': dict(f['input']), 'label': f.get('label', '')}
+                for f in p.get('filters', [])]
+        elif op == 'date_histogram':
+            a['params']['interval'] = p.get('interval', 'auto')
+        elif op == 'range':
+            if p.get('type') != 'range':
+                raise kql.KqlError('range type %s is not modelled' % p.get('type'))
+            a['params']['ranges'] = [{k: r[k] for k in ('from', 'to') if r.get(k) is not None}
+                for r in p.get('ranges', [])]
+        elif op == 'percentile':
+            a['params']['percent'] = p['percentile']
+        aggs.append(a)
+    return {'aggs': aggs}
+
+
+def lens_fields(at):
+    """Every field a Lens panel's state names."""
+    st = at.get('state', {})
+    out = []
+    for q in kql_of(st, at.get('title')):
+        out += kql.fields_of(kql.parse(q))
+    for f in st.get('filters', []):
+        n, _dsl = filter_node(f)
+        if n is not None:
+            out += kql.fields_of(n)
+    for layer in st.get('datasourceStates', {}).get('formBased', {}).get('layers', {}).values():
+        for c in layer.get('columns', {}).values():
+            if c.get('sourceField') and c['sourceField'] != '___records___':
+                out.append(c['sourceField'])
+            for f in c.get('params', {}).get('filters', []):
+                out += kql.fields_of(kql.parse(f['input'].get('query', '')))
+    return out
+
+
 # ---- the checks --------------------------------------------------------------
 
 class Checker:
@@ -602,6 +712,8 @@ class Checker:
         self.results = []  # (status, title, why)
         self.enriched, self.nowhere, self.used = [], set(), []
         self.runtime_check = True
+        self.only = None  # names a panel must mention to be run (--only-mentioning)
+        self.used_all = []
         pipeline = os.path.join(os.path.dirname(fields_file), 'ingest-pipeline.json')
         self.pipeline_text = open(pipeline).read() if os.path.exists(pipeline) else ''
         self.dvs = {}
@@ -849,7 +961,9 @@ class Checker:
     # -- visualizations --
 
     def check_vis(self, o, ctx, title):
-        vis = json.loads(o['attributes']['visState'])
+        return self.check_aggs(json.loads(o['attributes']['visState']), ctx)
+
+    def check_aggs(self, vis, ctx):
         v = Vis(vis, self.fields, self.span_ms)
         q = Question(ctx, self.fields, self.runtime)
         docs = [r for r in self.records if q.matches(r)]
@@ -924,6 +1038,78 @@ class Checker:
             raise kql.KqlError('no layer reads a data view')
         return gaps
 
+    # -- by-value panels of dashboards: Lens layers, Maps --
+
+    def panel_refs(self, d, p):
+        """A by-value panel's references as its embeddable gets them: the
+        dashboard's <panelIndex>:<name> ones, prefix taken off."""
+        pre = p.get('panelIndex', '') + ':'
+        return [dict(r, name=r['name'][len(pre):]) for r in d.get('references', [])
+            if r['name'].startswith(pre)]
+
+    def check_lens(self, at, refs, ctx_extra):
+        st = at.get('state', {})
+        layers = st.get('datasourceStates', {}).get('formBased', {}).get('layers', {})
+        if not layers:
+            raise kql.KqlError('no formBased layer')
+        unmapped = sorted({f for f in lens_fields(at) if f not in self.fields.types})
+        planned = [f for f in unmapped if f.startswith(PLAN_FIELDS)]
+        if unmapped and len(planned) == len(unmapped):
+            raise NotRun('%s: not in the mapping yet (fields of /work/plan-s4.md)' % ', '.join(planned))
+        gaps = []
+        for lid, layer in layers.items():
+            r = next((r for r in refs if r['name'] == 'indexpattern-datasource-layer-' + lid), None)
+            if r is None or r['id'] not in self.dvs:
+                raise kql.KqlError('layer %s: data view reference does not resolve' % lid)
+            ctx = Context(self.dvs[r['id']], kql_of(st, at.get('title')), st.get('filters', []))
+            if ctx_extra is not None:
+                ctx = ctx.plus(ctx_extra.queries, ctx_extra.filters)
+            g = self.check_aggs(lens_vis(layer), ctx)
+            gaps += g
+            self.used_all += self.used
+        self.used = self.used_all
+        return gaps
+
+    def dataset_note(self, filters):
+        for f in filters or []:
+            ds = f.get('query', {}).get('match_phrase', {}).get('event.dataset')
+            if ds and not any(r.get('event', {}).get('dataset') == ds for r in self.records):
+                return ' (no record of dataset %s yet)' % ds
+        return ''
+
+    def run_panel(self, d, p, ctx=None):
+        at = p['embeddableConfig']['attributes']
+        title = '%s / %s' % (d['attributes']['title'], at.get('title'))
+        refs = self.panel_refs(d, p)
+        self.used, self.used_all = [], []
+        try:
+            if p['type'] == 'map':
+                gaps = self.check_map({'attributes': at, 'references': refs, 'id': p['panelIndex']}, title)
+                note = self.dataset_note(json.loads(at.get('mapStateJSON') or '{}').get('filters'))
+            else:
+                gaps = self.check_lens(at, refs, ctx)
+                note = self.dataset_note(at.get('state', {}).get('filters'))
+            if gaps:
+                self.report('not exercised', title, '; '.join(gaps) + note + self.nowhere_note(self.used))
+            else:
+                self.report('ok', title + self.note(self.used))
+        except NotRun as e:
+            self.report('not run', title, str(e))
+        except (Mismatch, kql.KqlError, ValueError, KeyError) as e:
+            self.report('FAIL', title, '%s%s' % ('' if isinstance(e, (Mismatch, kql.KqlError))
+                else type(e).__name__ + ' ', e))
+
+    def by_value_panels(self):
+        for d in self.objects:
+            if d['type'] != 'dashboard':
+                continue
+            for p in json.loads(d['attributes'].get('panelsJSON') or '[]'):
+                if p.get('type') in ('lens', 'map') and 'attributes' in p.get('embeddableConfig', {}):
+                    yield d, p
+
+    def wanted(self, thing):
+        return self.only is None or any(n in json.dumps(thing) for n in self.only)
+
     def run_object(self, o, title, ctx=None):
         self.used = []
         try:
@@ -961,8 +1147,11 @@ class Checker:
         if self.runtime_check:
             self.check_runtime()
         for o in self.objects:
-            if o['type'] in ('search', 'visualization', 'map'):
+            if o['type'] in ('search', 'visualization', 'map') and self.wanted(o):
                 self.run_object(o, o['attributes']['title'])
+        for d, p in self.by_value_panels():
+            if self.wanted(p):
+                self.run_panel(d, p)
         # A dashboard's own query or filters apply to each of its panels.
         for d in self.objects:
             if d['type'] != 'dashboard':
@@ -976,6 +1165,10 @@ class Checker:
                 continue
             panels = json.loads(a.get('panelsJSON') or '[]')
             for p in panels:
+                if qs or fs:
+                    if p.get('type') in ('lens', 'map') and 'attributes' in p.get('embeddableConfig', {}) \
+                            and self.wanted(p):
+                        self.run_panel(d, p, Context(None, qs, fs))
                 cfg = p.get('embeddableConfig', {})
                 if cfg.get('query') or cfg.get('filters'):
                     self.report('FAIL', '%s / panel %s' % (a['title'], p.get('panelIndex')),
@@ -983,9 +1176,10 @@ class Checker:
             if not qs and not fs:
                 continue
             for p in panels:
-                ref = next((r for r in d['references'] if r['name'] == p.get('panelRefName')), None)
+                ref = next((r for r in d['references'] if r['name'] in (
+                    p.get('panelRefName'), '%s:%s' % (p.get('panelIndex'), p.get('panelRefName')))), None)
                 o = ref and self.byid.get((ref['type'], ref['id']))
-                if o is None or o['type'] == 'map':
+                if o is None or o['type'] == 'map' or not self.wanted(o):
                     continue
                 title = '%s / %s' % (a['title'], o['attributes']['title'])
                 if o['type'] == 'visualization' and not json.loads(
@@ -1013,13 +1207,6 @@ def main():
     args = ap.parse_args()
 
     objects = [json.loads(l) for l in open(args.objects) if l.strip()]
-    if args.only_mentioning:
-        names = args.only_mentioning.split(',')
-        objects = [o for o in objects if o['type'] not in ('search', 'visualization', 'map')
-            or any(n in json.dumps(o) for n in names)]
-        if not any(o['type'] in ('search', 'visualization', 'map') for o in objects):
-            print('FAIL - no object names %s' % args.only_mentioning)
-            return 1
     records = []
     for f in args.records:
         with open(f) as fh:
@@ -1043,7 +1230,12 @@ def main():
     c = Checker(engine, objects, records, args.mapping)
     # a subset of the panels: the data view's runtime field is not theirs
     c.runtime_check = not args.only_mentioning
+    if args.only_mentioning:
+        c.only = args.only_mentioning.split(',')
     c.run()
+    if c.only and not c.results:
+        print('FAIL - no panel names %s' % args.only_mentioning)
+        return 1
     p = sum(1 for s, _t, _w in c.results if s == 'ok')
     f = sum(1 for s, _t, _w in c.results if s == 'FAIL') + failed
     k = sum(1 for s, _t, _w in c.results if s == 'not exercised')

@@ -32,11 +32,41 @@ def run(engine, objects, records, mapping):
     return c.results
 
 
+def edit_panels(objects, fn):
+    """Apply fn(panel) to every by-value panel of every dashboard (in
+    place on a copy); the copy."""
+    out = copy.deepcopy(objects)
+    for o in out:
+        if o['type'] == 'dashboard':
+            ps = json.loads(o['attributes']['panelsJSON'])
+            for p in ps:
+                if 'attributes' in p.get('embeddableConfig', {}):
+                    fn(p)
+            o['attributes']['panelsJSON'] = json.dumps(ps)
+    return out
+
+
 def edit_queries(objects, fn):
     """Apply fn to every KQL string of every object (searchSourceJSON,
-    filters aggs, map layers); the copy and whether anything changed."""
-    out = copy.deepcopy(objects)
+    filters aggs and columns, Lens queries, map layers); the copy and
+    whether anything changed."""
     changed = False
+
+    def lens(p):
+        nonlocal changed
+        st = p['embeddableConfig']['attributes'].get('state')
+        if not st:
+            return
+        if fn(st['query']['query']) != st['query']['query']:
+            st['query']['query'] = fn(st['query']['query'])
+            changed = True
+        for layer in st['datasourceStates']['formBased']['layers'].values():
+            for c in layer['columns'].values():
+                for f in c.get('params', {}).get('filters', []):
+                    if fn(f['input']['query']) != f['input']['query']:
+                        f['input']['query'] = fn(f['input']['query'])
+                        changed = True
+    out = edit_panels(objects, lens)
     for o in out:
         a = o['attributes']
         meta = a.get('kibanaSavedObjectMeta', {})
@@ -138,26 +168,52 @@ def main():
             o['attributes']['runtimeFieldMap'] = json.dumps(rt)
     verdict('runtime script edited', run(engine, objs, records, args.mapping),
         'FAIL', 'no record-level equivalent')
-    # 8. A terms aggregation on a field nobody maps.
-    objs = copy.deepcopy(objects)
-    for o in objs:
-        if o['type'] == 'visualization':
-            o['attributes']['visState'] = o['attributes']['visState'].replace(
-                '"field":"tls.cipher"', '"field":"tls.ciphers"')
+    # 8. A terms column on a field nobody maps.
+    def rename_field(old, new):
+        def fn(p):
+            st = p['embeddableConfig']['attributes'].get('state')
+            for layer in (st or {}).get('datasourceStates', {}).get('formBased', {}).get('layers', {}).values():
+                for c in layer['columns'].values():
+                    if c.get('sourceField') == old:
+                        c['sourceField'] = new
+        return fn
+    objs = edit_panels(objects, rename_field('tls.cipher', 'tls.ciphers'))
     verdict('terms field renamed', run(engine, objs, records, args.mapping),
         'FAIL', 'tls.ciphers is not in the mapping')
 
-    # 8b. A terms aggregation on a mapped field nothing writes.
-    objs = copy.deepcopy(objects)
-    for o in objs:
-        if o['type'] == 'visualization':
-            o['attributes']['visState'] = o['attributes']['visState'].replace(
-                '"field":"tls.cipher"', '"field":"host.name"')
+    # 8b. A terms column on a mapped field nothing writes.
+    objs = edit_panels(objects, rename_field('tls.cipher', 'host.name'))
     verdict('terms on a field nothing writes', run(engine, objs, records, args.mapping),
         'not exercised', 'does anything write it?')
+    # 8c. A Lens panel's dataset filter on another dataset: nothing matches.
+    def other_dataset(p):
+        st = p['embeddableConfig']['attributes'].get('state')
+        if st and p['panelIndex'] == 'opensmtpd-messages':
+            st['filters'][0]['query']['match_phrase']['event.dataset'] = 'opensmtpd.other'
+    verdict('dataset filter changed', run(engine, edit_panels(objects, other_dataset), records,
+        args.mapping), 'not exercised', 'no record matches')
+    # 8e. A date histogram: one record an hour later in the records than
+    # in the engine.
+    mut = copy.deepcopy(records)
+    h = next(h for h, r in enumerate(mut) if r.get('event', {}).get('action') == 'tx-commit'
+        and r.get('event', {}).get('provider') == 'smtp-in')
+    mut[h]['@timestamp'] = mut[h]['@timestamp'][:11] + '%02d' % ((int(mut[h]['@timestamp'][11:13]) + 5) % 24) + mut[h]['@timestamp'][13:]
+    verdict('one tx-commit 5 hours off', run(engine, objects, mut, args.mapping), 'FAIL', '@timestamp')
     # 9. A saved filter (meta + query) that matches nothing, on every
     # object: applied on both sides, so the panels are not exercised.
-    objs = copy.deepcopy(objects)
+    nothing = {'meta': {'negate': False, 'disabled': False,
+        'type': 'phrase', 'key': 'event.action'},
+        'query': {'match_phrase': {'event.action': 'no-such-event'}}}
+
+    def lens_nothing(p):
+        at = p['embeddableConfig']['attributes']
+        if at.get('state'):
+            at['state']['filters'].append(nothing)
+        else:
+            ms = json.loads(at['mapStateJSON'])
+            ms['filters'].append(nothing)
+            at['mapStateJSON'] = json.dumps(ms)
+    objs = edit_panels(objects, lens_nothing)
     for o in objs:
         meta = o['attributes'].get('kibanaSavedObjectMeta', {})
         if o['type'] in ('visualization', 'search') and meta.get('searchSourceJSON'):

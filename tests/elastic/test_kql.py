@@ -239,6 +239,18 @@ class SavedObjects(unittest.TestCase):
                 for layer in json.loads(a.get('layerListJSON', '[]')):
                     if 'query' in layer:
                         qs.append(layer['query']['query'])
+                # by-value Lens and Maps panels of the dashboards
+                for p in json.loads(a.get('panelsJSON', '[]')):
+                    at = p.get('embeddableConfig', {}).get('attributes', {})
+                    st = at.get('state', {})
+                    if 'query' in st:
+                        qs.append(st['query']['query'])
+                    for l in st.get('datasourceStates', {}).get('formBased', {}).get('layers', {}).values():
+                        for c in l['columns'].values():
+                            qs += [x['input']['query'] for x in c.get('params', {}).get('filters', [])]
+                    for layer in json.loads(at.get('layerListJSON', '[]')):
+                        if 'query' in layer:
+                            qs.append(layer['query']['query'])
                 for q in qs:
                     kql.to_dsl(kql.parse(q), fields)
                     n += 1

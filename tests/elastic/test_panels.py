@@ -237,12 +237,87 @@ class SavedFilters(unittest.TestCase):
 
 class Refuse(unittest.TestCase):
     def test_unmodelled_aggregations(self):
-        for a in [{'type': 'percentiles', 'schema': 'metric', 'params': {'field': 'n'}},
+        for a in [{'type': 'percentile_ranks', 'schema': 'metric', 'params': {'field': 'n'}},
             {'type': 'significant_terms', 'schema': 'bucket', 'params': {'field': 'k'}},
             dict(terms('k', 5), params=dict(terms('k', 5)['params'], otherBucket=True)),
             terms('nope', 5)]:
             with self.assertRaises(kql.KqlError):
                 vis(count(), a)
+
+
+
+def lens_layer(*cols):
+    """A Lens formBased layer of (id, column) pairs, in that order."""
+    return {'columnOrder': [c for c, _ in cols], 'columns': dict(cols)}
+
+
+LCOUNT = ('m', {'operationType': 'count', 'sourceField': '___records___',
+    'isBucketed': False, 'label': 'n'})
+
+
+class Lens(unittest.TestCase):
+    def test_terms_by_metric_column(self):
+        v = panels.Vis(panels.lens_vis(lens_layer(
+            ('t', {'operationType': 'terms', 'sourceField': 'k', 'isBucketed': True, 'label': 'k',
+                'params': {'size': 2, 'orderBy': {'type': 'column', 'columnId': 's'},
+                    'orderDirection': 'desc'}}),
+            LCOUNT,
+            ('s', {'operationType': 'sum', 'sourceField': 'n', 'isBucketed': False, 'label': 'sum'})
+        )), FIELDS, 0)
+        self.assertEqual([a['type'] for a in v.buckets], ['terms'])
+        self.assertEqual(v.terms_order(v.buckets[0]), {'s': 'desc'})
+        req = v.request()
+        self.assertEqual(req['t']['terms']['size'], 2)
+        self.assertEqual(req['t']['aggs']['s'], {'sum': {'field': 'n'}})
+        recs = [rec(k='a', n=1), rec(k='b', n=5), rec(k='b', n=5), rec(k='c', n=3)]
+        node = v.compute(recs, {})
+        self.assertEqual(dict((k, sub['metrics']['s']) for k, sub in node['buckets']['t']),
+            {'a': 1.0, 'b': 10.0, 'c': 3.0})
+
+    def test_filters_range_date(self):
+        v = panels.Vis(panels.lens_vis(lens_layer(
+            ('d', {'operationType': 'date_histogram', 'sourceField': '@timestamp',
+                'isBucketed': True, 'label': 't', 'params': {'interval': 'auto'}}),
+            ('f', {'operationType': 'filters', 'isBucketed': True, 'label': 'f',
+                'params': {'filters': [{'input': {'query': 'k : a', 'language': 'kuery'},
+                    'label': 'A'}]}}),
+            ('r', {'operationType': 'range', 'sourceField': 'n', 'isBucketed': True, 'label': 'r',
+                'params': {'type': 'range', 'ranges': [{'from': None, 'to': 2, 'label': ''}]}}),
+            LCOUNT)), FIELDS, 1000)
+        req = v.request()
+        self.assertIn('date_histogram', req['d'])
+        self.assertEqual(list(req['d']['aggs']['f']['filters']['filters']), ['A'])
+        self.assertEqual(req['d']['aggs']['f']['aggs']['r']['range']['ranges'], [{'to': 2}])
+
+    def test_percentile_between_neighbours(self):
+        v = panels.Vis(panels.lens_vis(lens_layer(
+            ('p', {'operationType': 'percentile', 'sourceField': 'n', 'isBucketed': False,
+                'label': 'p95', 'params': {'percentile': 95}}))), FIELDS, 0)
+        self.assertEqual(v.request()['p']['percentiles']['percents'], [95])
+        recs = [rec(n=x) for x in (1, 2, 3, 4, 100)]
+        r = v.compute(recs, {})
+        ok = {'doc_count': 5, 'p': {'values': {'95.0': 80.0}}}
+        panels.compare(v, ok, r, 'all')
+        for bad in (3.0, 101.0, None):
+            with self.assertRaises(panels.Mismatch):
+                panels.compare(v, {'doc_count': 5, 'p': {'values': {'95.0': bad}}}, r, 'all')
+
+    def test_unmodelled_lens(self):
+        for c in [{'operationType': 'formula', 'isBucketed': False, 'label': 'x'},
+                {'operationType': 'terms', 'sourceField': 'k', 'isBucketed': True, 'label': 'x',
+                    'params': {'size': 3, 'orderBy': {'type': 'rare'}}},
+                dict(LCOUNT[1], filter={'query': 'k : a', 'language': 'kuery'}),
+                dict(LCOUNT[1], timeShift='1d')]:
+            with self.assertRaises(kql.KqlError):
+                panels.lens_vis(lens_layer(('c', c)))
+
+    def test_lens_fields(self):
+        at = {'title': 't', 'state': {'query': {'query': 'k : a', 'language': 'kuery'},
+            'filters': [{'meta': {}, 'query': {'match_phrase': {'s': 'x'}}}],
+            'datasourceStates': {'formBased': {'layers': {'l': lens_layer(LCOUNT,
+                ('u', {'operationType': 'unique_count', 'sourceField': 'n', 'isBucketed': False,
+                    'label': 'u'}))}}}}}
+        self.assertEqual(sorted(panels.lens_fields(at)), ['k', 'n', 's'])
 
 
 if __name__ == '__main__':

@@ -20,7 +20,12 @@
 #     taken by reference exists in the ECS of the records (@elastic/ecs,
 #     the version tests/examples pins) with our mapping's type.
 #  5. packages/build.py makes the zip Fleet installs (ECS fields resolved
-#     from @elastic/ecs, no _dev/): checked again by 3 and 4.
+#     from @elastic/ecs, no _dev/, Kibana assets encoded): checked again by
+#     3, 4 and 4b.
+#  4b. tests/examples/lenscheck.js --package: the Kibana assets (kibana/)
+#     against Kibana 8.x/9.x's rules and package-spec's rules for assets
+#     (no legacy visualizations, visualizations by value, a dataset filter
+#     in every panel, file names = ids, <package>- prefix).
 #  6. Mutants: the checks of 1, 3 and 4 must fail on broken copies.
 #
 # Usage: sh tests/package/run.sh     Environment: T_VERBOSE=1
@@ -102,6 +107,18 @@ else
 	done < "$OUT/package.log"
 fi
 
+# ---- 4b. the Kibana assets ------------------------------------------------
+lenscheck() {	# lenscheck PKGDIR LOG
+	node tests/examples/lenscheck.js --package "$1" > "$2" 2>&1
+}
+if ! command -v node >/dev/null 2>&1; then
+	t_skip "Kibana assets (lenscheck.js)" "no node"
+elif lenscheck "$PKG" "$OUT/lenscheck.log"; then
+	t_ok "Kibana assets: $(tail -n 1 "$OUT/lenscheck.log")"
+else
+	t_fail "lenscheck: $(grep '^FAIL' "$OUT/lenscheck.log" | head -n 3 | tr '\n' ' ')"
+fi
+
 # ---- 5. the zip Fleet installs (packages/build.py) -------------------
 if [ -n "$have_ecs" ] && [ -n "$have_py" ]; then
 	if python3 packages/build.py "$OUT/ecs.json" "$OUT/build" > "$OUT/build.log" 2>&1; then
@@ -112,6 +129,15 @@ if [ -n "$have_ecs" ] && [ -n "$have_py" ]; then
 		else
 			t_fail "built: $(grep '^FAIL' "$OUT/package-built.log" | head -n 3 | tr '\n' ' ')"
 		fi
+		if lenscheck "$B" "$OUT/lenscheck-built.log"; then
+			t_ok "the built package's Kibana assets (encoded): $(tail -n 1 "$OUT/lenscheck-built.log" | cut -d';' -f2)"
+		else
+			t_fail "built-lenscheck: $(grep '^FAIL' "$OUT/lenscheck-built.log" | head -n 3 | tr '\n' ' ')"
+		fi
+		t_check "the built package's dashboards hold panelsJSON as a string" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(not isinstance(d['attributes']['panelsJSON'], str))" "$B/kibana/dashboard/opensmtpd-overview.json"
 		if [ -n "$have_spec" ]; then
 			if speccheck "$B" "$OUT/speccheck-built.log"; then
 				t_ok "the built package: package-spec schemas"
@@ -143,6 +169,7 @@ mutant() {
 	gen)	python3 "$_d/packages/gen.py" --check > "$_d/log" 2>&1 ;;
 	spec)	speccheck "$_d/$PKG" "$_d/log" ;;
 	semantic) semantic "$_d/$PKG" "$_d/log" "$_d/$MAP" ;;
+	lens)	lenscheck "$_d/$PKG" "$_d/log" ;;
 	esac
 	if [ $? != 0 ]; then t_ok "mutant $_n caught by $_c"
 	else t_fail "mutant-$_n: $_c passed a broken package"; fi
@@ -153,6 +180,26 @@ mutant pipeline-edited gen \
     "sed -i 's/\"tag\": \"ingested\"/\"tag\": \"ingest-time\"/' kibana/elasticsearch/ingest-pipeline.json"
 mutant doc-edited gen \
     "sed -i 's/after tx-commit: bytes/after tx-commit: octets/' doc/schema.md"
+mutant dashboard-edited gen \
+    "sed -i 's/\"Top senders\"/\"Top sender\"/' $PKG/kibana/dashboard/opensmtpd-overview.json"
+mutant stray-asset gen \
+    "cp $PKG/kibana/search/opensmtpd-messages-search.json $PKG/kibana/search/opensmtpd-old.json"
+mutant saved-objects-edited gen \
+    "sed -i 's/Top senders/Top sender/' kibana/saved-objects.js"
+if command -v node >/dev/null 2>&1; then
+	mutant legacy-visualization lens \
+	    "mkdir -p $PKG/kibana/visualization && printf '%s' '{\"type\":\"visualization\",\"id\":\"opensmtpd-old\",\"attributes\":{\"title\":\"old\",\"visState\":{\"type\":\"histogram\"}},\"references\":[],\"coreMigrationVersion\":\"8.8.0\",\"typeMigrationVersion\":\"8.5.0\"}' > $PKG/kibana/visualization/opensmtpd-old.json"
+	mutant file-not-id lens \
+	    "mv $PKG/kibana/search/opensmtpd-messages-search.json $PKG/kibana/search/opensmtpd-messages.json"
+	mutant no-prefix lens \
+	    "sed -i 's/\"id\": \"opensmtpd-tls\"/\"id\": \"tls\"/' $PKG/kibana/dashboard/opensmtpd-tls.json && mv $PKG/kibana/dashboard/opensmtpd-tls.json $PKG/kibana/dashboard/tls.json"
+	mutant by-reference lens \
+	    "python3 -c \"import json; p='$PKG/kibana/dashboard/opensmtpd-stats.json'; d=json.load(open(p)); q=d['attributes']['panelsJSON'][0]; q['panelRefName']='panel_'+q['panelIndex']; del q['embeddableConfig']['attributes']; d['references'].append({'name': q['panelIndex']+':panel_'+q['panelIndex'], 'type': 'lens', 'id': 'opensmtpd-jsonlog'}); json.dump(d, open(p, 'w'))\""
+	mutant panel-without-filter lens \
+	    "python3 -c \"import json; p='$PKG/kibana/dashboard/opensmtpd-summaries.json'; d=json.load(open(p)); d['attributes']['panelsJSON'][2]['embeddableConfig']['attributes']['state']['filters']=[]; json.dump(d, open(p, 'w'))\""
+else
+	t_skip "Kibana asset mutants" "no node"
+fi
 if [ -n "$have_py" ] && [ -n "$have_spec" ]; then
 	mutant owner-type spec "sed -i 's/type: community/type: hobby/' $PKG/manifest.yml"
 	mutant unknown-file spec "touch $PKG/data_stream/event/notes.txt"

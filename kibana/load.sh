@@ -19,9 +19,9 @@ What the cluster lacks is left out or replaced, one line each: no ILM API
 (Serverless, test builds): no policy; no ingest processors of the pipeline:
 no pipeline; a missing field type (match_only_text, constant_keyword ...):
 the nearest one (text, keyword ...).
-and imports into Kibana (overwriting objects with the same ids):
-  saved-objects.ndjson    data view logs-opensmtpd.*, searches, visualizations,
-                          a map and the [OpenSMTPD] dashboards
+and imports into Kibana 8.9 or later, or 9.x (overwriting objects with the same ids):
+  saved-objects.ndjson    data view logs-opensmtpd.*, saved searches and the
+                          [OpenSMTPD] dashboards (Lens and Maps panels)
 
 options:
   -e, --es URL          Elasticsearch URL          (env ES_URL, default http://localhost:9200)
@@ -283,6 +283,20 @@ if [ -z "$skip_kibana" ]; then
 	fi
 	auth_config "$tmp/kb.cfg" "${KIBANA_API_KEY:-${ES_API_KEY:-}}" \
 	    "${KIBANA_USER:-${ES_USER:-}}" "${KIBANA_PASSWORD:-${ES_PASSWORD:-}}"
+	# The objects are in Kibana 8.x's export format (dashboards at
+	# typeMigrationVersion 8.9.0): a Kibana before 8.9 refuses them.
+	kv=
+	# shellcheck disable=SC2086
+	if curl $curl_time -sS -o "$tmp/status" -K "$tmp/kb.cfg" $tls_opts \
+	    "$kibana/api/status" 2>/dev/null; then
+		kv=$(tr -d '\n' < "$tmp/status" | sed -n 's/.*"version"[ ]*:[ ]*{[^}]*"number"[ ]*:[ ]*"\([0-9][0-9.]*\)".*/\1/p')
+	fi
+	case $kv in
+	'')	echo "load.sh: warning: could not read Kibana's version (GET $kibana/api/status); the objects need 8.9 or later" >&2 ;;
+	[0-7].*|8.[0-8]|8.[0-8].*)
+		die "Kibana $kv is too old for these saved objects (8.x format, dashboards of Kibana 8.9): 8.9 or later, or 9.x, is needed" ;;
+	*)	echo "ok: Kibana $kv" ;;
+	esac
 	request "$tmp/kb.cfg" POST "$url" -H 'kbn-xsrf: true' \
 	    --form "file=@$here/saved-objects.ndjson" ||
 	    die "importing the saved objects into $kbase failed"

@@ -4,15 +4,17 @@
 // (method, path, headers that matter, body) as a JSON line in LOG, and
 // refuses requests whose Authorization header is not AUTH.
 //
-//	node fake-stack.js PORTFILE LOG AUTH
+//	node fake-stack.js PORTFILE LOG AUTH [KIBANA_VERSION_FILE]
 //
+// GET /api/status answers Kibana's version: the contents of
+// KIBANA_VERSION_FILE when it exists, else 8.19.0.
 // Writes the port it listens on to PORTFILE; stops on SIGTERM or after
 // 60 seconds, whichever comes first.
 'use strict';
 
 const http = require('http');
 const fs = require('fs');
-const [portFile, logFile, auth] = process.argv.slice(2);
+const [portFile, logFile, auth, kibanaVersionFile] = process.argv.slice(2);
 
 const server = http.createServer((req, res) => {
 	const chunks = [];
@@ -33,6 +35,12 @@ const server = http.createServer((req, res) => {
 		if (req.headers.authorization !== auth)
 			return send(401, { error: { type: 'security_exception',
 			    reason: 'missing authentication credentials' }, status: 401 });
+		if (req.method === 'GET' && req.url === '/api/status') {
+			const v = kibanaVersionFile && fs.existsSync(kibanaVersionFile) ?
+			    fs.readFileSync(kibanaVersionFile, 'utf8').trim() : '8.19.0';
+			return send(200, { name: 'fake', version: { number: v, build_flavor: 'traditional' },
+			    status: { overall: { level: 'available' } } });
+		}
 		if (req.method === 'GET' && req.url === '/')
 			return send(200, { name: 'fake', version: { number: '8.11.3' } });
 		// Asked by load.sh to find out what the cluster has: the fake

@@ -383,7 +383,8 @@ t_check "load.sh --dry-run prints the requests" diff -u "$OUT/dry-run.want" "$OU
 # Against a fake Elasticsearch + Kibana on loopback.
 # The key as Filebeat takes it (id:api_key); load.sh sends it encoded.
 KEY=filter-jsonlog:test
-node "$HERE/fake-stack.js" "$OUT/fake.port" "$OUT/fake.log" "ApiKey ZmlsdGVyLWpzb25sb2c6dGVzdA==" &
+node "$HERE/fake-stack.js" "$OUT/fake.port" "$OUT/fake.log" "ApiKey ZmlsdGVyLWpzb25sb2c6dGVzdA==" \
+    "$OUT/fake.kibana-version" &
 FAKE=$!
 i=0
 while [ ! -s "$OUT/fake.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -429,7 +430,19 @@ if t_check "fake Elasticsearch/Kibana listens" [ -s "$OUT/fake.port" ]; then
 		t_ok "load.sh sends the files, in order, twice alike"
 	fi
 	t_check "load.sh reports the import" \
-	    grep -q "ok: imported 53 saved objects" "$OUT/load1.out"
+	    grep -q "ok: imported $(grep -c . kibana/saved-objects.ndjson) saved objects" "$OUT/load1.out"
+	t_check "load.sh reports Kibana's version" grep -q "ok: Kibana 8.19.0" "$OUT/load1.out"
+	echo 8.8.2 > "$OUT/fake.kibana-version"
+	if env ES_API_KEY=$KEY sh kibana/load.sh --skip-es -e "$URL" -k "$URL" \
+	    > "$OUT/load-old.out" 2>&1; then
+		t_fail "load.sh imports into Kibana 8.8"
+	else
+		t_check "load.sh refuses Kibana 8.8 (objects of 8.9)" grep -q "Kibana 8.8.2 is too old" "$OUT/load-old.out"
+	fi
+	echo 9.1.0 > "$OUT/fake.kibana-version"
+	env ES_API_KEY=$KEY sh kibana/load.sh --skip-es -e "$URL" -k "$URL" > "$OUT/load-9.out" 2>&1
+	t_check "load.sh imports into Kibana 9.1" grep -q "ok: imported" "$OUT/load-9.out"
+	rm -f "$OUT/fake.kibana-version"
 	if env ES_API_KEY=wrong sh kibana/load.sh -e "$URL" -k "$URL" \
 	    > "$OUT/load-401.out" 2>&1; then
 		t_fail "load.sh succeeds with a wrong API key"

@@ -29,8 +29,9 @@ ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
 # The core: no libevent, no descriptors; shared by the program, the unit
 # tests, the fuzzer and the bench.
 CORE_SRCS=	src/filter.c src/protocol.c src/table.c src/session.c \
-		src/mask.c src/render.c src/ecs.c src/jsonw.c src/escape.c \
-		src/stats.c src/log.c src/compat/strtonum.c src/compat/strlcpy.c
+		src/mask.c src/render.c src/ecs.c src/summary.c src/jsonw.c \
+		src/escape.c src/stats.c src/log.c src/compat/strtonum.c \
+		src/compat/strlcpy.c
 CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 

@@ -252,6 +252,8 @@ struct tx {
 	uint8_t		 late_rcpt;	/* last reopened by a tx-rcpt after
 					   its reset (smtp-out) */
 	uint8_t		 summarized;	/* its summary record is written */
+	uint16_t	 reply_code;	/* the last reply while it was open */
+	uint32_t	 reply_enh;
 	uint32_t	 number;	/* 1, 2, ... in its session */
 	struct estr	 from;
 	uint64_t	 size;

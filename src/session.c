@@ -189,6 +189,11 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		if (protocol_reply(r->f[F_LINE].p, r->f[F_LINE].len, &rp)) {
 			s->reply_code = rp.code;
 			s->reply_enh = rp.enh;
+			/* not after smtp-out's late refused RCPT (tx_for) */
+			if (s->tx.state == TXS_OPEN && !s->tx.late_rcpt) {
+				s->tx.reply_code = rp.code;
+				s->tx.reply_enh = rp.enh;
+			}
 			if (rp.last && rp.code >= 400)
 				s->error_replies++;
 		}

@@ -32,11 +32,17 @@
 static void	 s_once(struct rctx *, int);
 static void	 s_event(struct rctx *);
 static void	 s_opensmtpd(struct rctx *, int);
+static void	 s_tx_brief(struct rctx *);
+static void	 s_reply(struct rctx *);
 static char	*put_num(char *, uint64_t);
 
 static const struct slice end_reasons[END__COUNT] = {
 	WORD(""), WORD("quit"), WORD("disconnect"), WORD("timeout"),
 	WORD("expired"), WORD("evicted"), WORD("shutdown")
+};
+
+static const struct slice tx_words[] = {
+	WORD("aborted"), WORD("commit"), WORD("rollback"), WORD("aborted")
 };
 
 static const struct slice sum_kinds[] = {
@@ -252,6 +258,10 @@ s_opensmtpd(struct rctx *c, int reason)
 	w_raw(&c->w, c->r->vstr.p, c->r->vstr.len);
 	W(c, "\"");
 	if (c->drop & D_ALL) {
+		/* what a summary is for stays: how the transaction ended */
+		if (c->kind == SUM_TX)
+			s_tx_brief(c);
+		s_reply(c);
 		W(c, ",\"truncated\":true}");
 		return;
 	}
@@ -260,9 +270,44 @@ s_opensmtpd(struct rctx *c, int reason)
 	render_tls(c);
 	render_auth(c);
 	render_tx(c);
-	render_reply(&c->w, s->reply_code, s->reply_enh);
+	s_reply(c);
 	render_truncation(c);
 	W(c, "}");
+}
+
+/* opensmtpd.tx with only its bounded fields: id, result, size, counts. */
+static void
+s_tx_brief(struct rctx *c)
+{
+	const struct tx	*tx = c->tx;
+
+	W(c, ",\"tx\":{\"id\":\"");
+	w_hex(&c->w, tx->msgid, 8);
+	W(c, "\"");
+	if (tx->have_size) {
+		W(c, ",\"size\":");
+		w_u64(&c->w, tx->size);
+	}
+	W(c, ",\"result\":\"");
+	W_WORD(&c->w, tx_words[tx->result]);
+	W(c, "\",\"accepted_count\":");
+	w_u64(&c->w, tx->naccepted);
+	W(c, ",\"rejected_count\":");
+	w_u64(&c->w, tx->nrejected);
+	W(c, "}");
+}
+
+/*
+ * The last reply: of the transaction while it was open (on 0.4, where
+ * tx-commit comes before its reply, the DATA's 354), or of the session.
+ */
+static void
+s_reply(struct rctx *c)
+{
+	if (c->kind == SUM_TX)
+		render_reply(&c->w, c->tx->reply_code, c->tx->reply_enh);
+	else
+		render_reply(&c->w, c->s->reply_code, c->s->reply_enh);
 }
 
 /* The decimal digits of v at p; where they end. */

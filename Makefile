@@ -36,7 +36,8 @@ CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
-		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink
+		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
+		tests/unit/test_summary
 TEST_JSON=	tests/unit/jsoncheck
 
 .SUFFIXES: .c .o
@@ -62,6 +63,7 @@ tests/unit/test_session: tests/unit/test_session.c
 tests/unit/test_render: tests/unit/test_render.c
 tests/unit/test_escape: tests/unit/test_escape.c
 tests/unit/test_sink: tests/unit/test_sink.c
+tests/unit/test_summary: tests/unit/test_summary.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)

@@ -76,6 +76,7 @@ static void	 summary_before(struct filter *, struct session *,
 static void	 summary_after(struct filter *, struct session *,
 		    const struct report *);
 static void	 summary_end(void *, struct session *, int);
+static void	 tx_ended(struct tx *);
 static int64_t	 mono_now(void);
 
 /* cap: record size cap; nsess: session cap; evmask: events recorded. */
@@ -498,9 +499,7 @@ summary_before(struct filter *f, struct session *s, const struct report *r)
 	default:
 		return;
 	}
-	if (tx->result == TXR_NONE)
-		tx->result = TXR_ABORTED;
-	tx->summarized = 1;
+	tx_ended(tx);
 	emit(f, s, NULL, SUM_TX, END_NONE);
 }
 
@@ -548,13 +547,24 @@ summary_end(void *arg, struct session *s, int reason)
 
 	if (f->summaries & SUM_TX && tx->state != TXS_NONE &&
 	    !tx->summarized) {
-		if (tx->result == TXR_NONE)
-			tx->result = TXR_ABORTED;
-		tx->summarized = 1;
+		tx_ended(tx);
 		emit(f, s, NULL, SUM_TX, END_NONE);
 	}
 	if (f->summaries & SUM_SESSION)
 		emit(f, s, NULL, SUM_SESSION, reason);
+}
+
+/*
+ * A transaction ends without its commit or rollback: smtp-out's, reopened
+ * only by the refused recipient reported after its rollback, was rolled
+ * back (as at link-disconnect, session.c); any other never finished.
+ */
+static void
+tx_ended(struct tx *tx)
+{
+	if (tx->result == TXR_NONE)
+		tx->result = tx->late_rcpt ? TXR_ROLLBACK : TXR_ABORTED;
+	tx->summarized = 1;
 }
 
 /* Microseconds of a clock that does not jump with the wall clock. */

@@ -163,6 +163,17 @@ struct report {
 
 #define RPT_HAS(r, fld)	(((r)->present >> (fld)) & 1)
 
+/* The code of an SMTP reply line and its RFC 3463 enhanced code. */
+struct reply {
+	uint16_t	 code;		/* 0: none */
+	uint8_t		 last;		/* "250 ", not "250-": a reply's end */
+	uint32_t	 enh;		/* REPLY_ENH(), 0: none */
+};
+/* class.subject.detail in 23 bits (class 2, 4 or 5: never 0) */
+#define REPLY_ENH(cl, sub, det)	(((uint32_t)(cl) << 20) |		\
+	((uint32_t)(sub) << 10) | (uint32_t)(det))
+#define REPLY_ENH_MAX	12		/* "5.999.999" and its NUL */
+
 /* protocol.c: one line -> struct report; the protocol's vocabularies. */
 int		 protocol_parse(const char *, size_t, struct report *,
 		    const char **);
@@ -172,6 +183,8 @@ int		 protocol_version(const char *, size_t, int *);
 int		 protocol_result(const char *, size_t);
 int		 protocol_subsys(const char *, size_t);
 int		 protocol_helo(const char *, size_t);
+int		 protocol_reply(const char *, size_t, struct reply *);
+size_t		 protocol_enhanced(char *, uint32_t);
 extern const struct slice result_words[RES__COUNT];	/* "" for RES_NONE */
 extern const struct slice subsys_names[SUB_KNOWN];
 extern const struct slice helo_methods[HELO__COUNT];
@@ -213,6 +226,17 @@ struct rcpt {
 };
 
 enum { TXS_NONE, TXS_OPEN, TXS_CLOSED };
+/* How a session ended (opensmtpd.session.end_reason). */
+enum {
+	END_NONE,
+	END_QUIT,
+	END_DISCONNECT,
+	END_TIMEOUT,
+	END_EXPIRED,
+	END_EVICTED,
+	END_SHUTDOWN,
+	END__COUNT
+};
 enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED };
 
 struct tx {
@@ -227,6 +251,10 @@ struct tx {
 	uint8_t		 have_size;
 	uint8_t		 late_rcpt;	/* last reopened by a tx-rcpt after
 					   its reset (smtp-out) */
+	uint8_t		 summarized;	/* its summary record is written */
+	uint16_t	 reply_code;	/* the last reply while it was open */
+	uint32_t	 reply_enh;
+	uint32_t	 number;	/* 1, 2, ... in its session */
 	struct estr	 from;
 	uint64_t	 size;
 	int64_t		 begin_us;
@@ -267,6 +295,10 @@ struct session {
 	uint8_t		 auth_result;
 	uint8_t		 tls;
 	uint8_t		 auth_data;	/* next client line is AUTH data */
+	uint8_t		 ending;	/* END_QUIT, END_TIMEOUT: seen */
+	uint16_t	 version;	/* protocol version of its last event */
+	uint16_t	 reply_code;	/* the last reply (struct reply) */
+	uint32_t	 reply_enh;
 	uint32_t	 toolong;	/* TL_* */
 	int32_t		 tls_bits;
 	uint64_t	 seq;
@@ -287,6 +319,8 @@ struct session {
 	uint32_t	 rcpt_count;
 	uint32_t	 command_count;
 	uint32_t	 message_count;
+	uint32_t	 rcpt_ok;	/* recipients accepted */
+	uint32_t	 error_replies;	/* 4xx and 5xx replies */
 	struct tx	 tx;
 	uint64_t	 sgen;		/* changes with what the record's
 					   cached connection parts show */
@@ -320,6 +354,9 @@ struct sessions {
 	size_t		 textmax;	/* longest escaped text kept */
 	uint64_t	 gen;		/* last sgen or tgen given out */
 	struct session_lru lru;
+	/* told of a session that expires or is evicted (END_*) */
+	void		(*end_cb)(void *, struct session *, int);
+	void		*end_arg;
 	/* evicted sessions that were waiting for AUTH data */
 	struct {
 		uint64_t	 id;
@@ -413,6 +450,8 @@ struct rctx {
 	const char		*note[NOTE_MAX];
 	int			 nnote;
 	const struct txlists	*tl;	/* the tx's lists, rendered; or NULL */
+	int			 kind;	/* 0: an event's record; SUM_TX or
+					   SUM_SESSION: a summary */
 };
 
 /* The lists of a transaction, their items rendered, comma-separated. */
@@ -425,6 +464,20 @@ struct txlists {
 
 int		 render_keep(struct rctx *, unsigned int, const char *);
 void		 render_toolong(struct rctx *, uint32_t, const char *);
+/* opensmtpd.link, .helo, .tls, .auth, .tx, .truncated (render.c) */
+void		 render_link(struct rctx *);
+void		 render_helo(struct rctx *);
+void		 render_tls(struct rctx *);
+void		 render_auth(struct rctx *);
+void		 render_tx(struct rctx *);
+void		 render_truncation(struct rctx *);
+void		 render_reply(struct wbuf *, unsigned int, uint32_t);
+
+/* summary.c: the summary records of transactions and sessions (-r). */
+enum { SUM_TX = 1 << 0, SUM_SESSION = 1 << 1 };
+size_t		 render_summary(const struct render_conf *,
+		    const struct session *, int, int, char *, size_t, int *);
+int		 summary_kinds(const char *, int *, const char **);
 
 /* The writer's helpers on the record of c. */
 #define W(c, lit)	W_LIT(&(c)->w, lit)
@@ -489,6 +542,7 @@ struct filter {
 	struct sessions	 sessions;
 	struct render_conf rconf;
 	uint32_t	 evmask;	/* events that produce records */
+	int		 summaries;	/* SUM_*: -r */
 	int		 state;		/* FS_*: events seen or config|ready */
 	int		 configured;	/* config|ready seen: config lines end,
 					   register lines written */

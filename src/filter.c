@@ -69,6 +69,14 @@ static void	 batch_run(struct filter *, struct batch *);
 static void	 config_line(struct filter *, const char *, size_t);
 static void	 do_register(struct filter *);
 static void	 report_line(struct filter *, const struct report *);
+static void	 emit(struct filter *, const struct session *,
+		    const struct report *, int, int);
+static void	 summary_before(struct filter *, struct session *,
+		    const struct report *);
+static void	 summary_after(struct filter *, struct session *,
+		    const struct report *);
+static void	 summary_end(void *, struct session *, int);
+static void	 tx_ended(struct tx *);
 static int64_t	 mono_now(void);
 
 /* cap: record size cap; nsess: session cap; evmask: events recorded. */
@@ -82,6 +90,8 @@ filter_init(struct filter *f, size_t cap, size_t nsess, uint32_t evmask)
 	    (int64_t)FJ_EXPIRE_FACTOR * f->timeout * 1000000, cap);
 	f->rconf.cap = cap;
 	f->rconf.cache = render_cache_new(cap);
+	f->sessions.end_cb = summary_end;
+	f->sessions.end_arg = f;
 	f->evmask = evmask;
 	f->reccap = cap + 1;
 	f->rec = xmalloc(f->reccap);
@@ -211,14 +221,26 @@ filter_feed(struct filter *f, const char *buf, size_t n)
 	}
 }
 
-/* End of input: a last line without its newline still counts. */
+/*
+ * End of input: a last line without its newline still counts.  smtpd is
+ * going away: the sessions still open end here (their summaries say
+ * "shutdown").
+ */
 void
 filter_eof(struct filter *f)
 {
+	struct session	*s;
+
 	if (f->inlen > 0 && !f->discarding)
 		filter_line(f, f->in, f->inlen);
 	f->inlen = 0;
 	f->discarding = 0;
+	if (f->summaries == 0)
+		return;
+	while ((s = TAILQ_FIRST(&f->sessions.lru)) != NULL) {
+		summary_end(f, s, END_SHUTDOWN);
+		session_remove(&f->sessions, s);
+	}
 }
 
 /* One line, without its newline. */
@@ -289,7 +311,8 @@ line_process(struct filter *f, const struct pending *pd)
 
 /*
  * "-e link-connect,tx-commit": the mask of events that produce records.
- * "unknown" stands for events this filter does not know.
+ * "unknown" stands for events this filter does not know; "none" alone
+ * for no event (summary records only).
  */
 int
 filter_events(const char *list, uint32_t *mask, const char **errstr)
@@ -299,6 +322,9 @@ filter_events(const char *list, uint32_t *mask, const char **errstr)
 	int		 ev;
 
 	*mask = 0;
+	/* summaries only (-r) */
+	if (strcmp(list, "none") == 0)
+		return (0);
 	while (*p != '\0') {
 		comma = strchr(p, ',');
 		len = comma ? (size_t)(comma - p) : strlen(p);
@@ -395,33 +421,150 @@ static void
 report_line(struct filter *f, const struct report *r)
 {
 	struct session	*s;
-	char		*out = NULL;
-	size_t		 n;
-	int		 truncated;
 
 	stats.events++;
 	if (r->unknown)
 		stats.unknown++;
 	s = session_get(&f->sessions, r->subsys, r->id, r->time_us);
+	if (f->summaries & SUM_TX)
+		summary_before(f, s, r);
 	session_apply(&f->sessions, s, r);
-	if (f->evmask & (1U << r->event)) {
-		/* straight into the sink's queue when it has room: no copy */
-		if (f->space_cb != NULL)
-			out = f->space_cb(f->cb_arg, f->reccap);
-		n = render_record(&f->rconf, s, r, out ? out : f->rec,
-		    f->reccap, &truncated);
-		if (n > 0) {
-			stats.records++;
-			if (truncated)
-				stats.truncated++;
-			if (out != NULL)
-				f->commit_cb(f->cb_arg, n);
-			else if (f->record_cb != NULL)
-				f->record_cb(f->cb_arg, f->rec, n);
-		}
-	}
+	if (f->evmask & (1U << r->event))
+		emit(f, s, r, 0, END_NONE);
+	if (f->summaries)
+		summary_after(f, s, r);
 	session_done(&f->sessions, s, r);
 	session_expire(&f->sessions);
+}
+
+/*
+ * One record out: of the event r (kind 0), or a summary (SUM_TX,
+ * SUM_SESSION ending for reason).  Straight into the sink's queue when
+ * it has room: no copy.
+ */
+static void
+emit(struct filter *f, const struct session *s, const struct report *r,
+    int kind, int reason)
+{
+	char	*out = NULL;
+	size_t	 n;
+	int	 truncated;
+
+	if (f->space_cb != NULL)
+		out = f->space_cb(f->cb_arg, f->reccap);
+	if (kind == 0)
+		n = render_record(&f->rconf, s, r, out ? out : f->rec,
+		    f->reccap, &truncated);
+	else
+		n = render_summary(&f->rconf, s, kind, reason,
+		    out ? out : f->rec, f->reccap, &truncated);
+	if (n == 0)
+		return;
+	stats.records++;
+	if (truncated)
+		stats.truncated++;
+	if (out != NULL)
+		f->commit_cb(f->cb_arg, n);
+	else if (f->record_cb != NULL)
+		f->record_cb(f->cb_arg, f->rec, n);
+}
+
+/*
+ * A transaction that the event is about to replace (a tx-begin, or an
+ * event of another message) and that has no summary yet: smtp-out's
+ * rolled back one, waiting in case it went on, or one that never ended.
+ */
+static void
+summary_before(struct filter *f, struct session *s, const struct report *r)
+{
+	struct tx	*tx = &s->tx;
+
+	if (tx->state == TXS_NONE || tx->summarized)
+		return;
+	switch (r->event) {
+	case RPT_TX_BEGIN:
+		break;
+	case RPT_TX_MAIL:
+		if (r->msgid == 0)
+			return;	/* refused before a transaction: none */
+		/* FALLTHROUGH */
+	case RPT_TX_RCPT:
+	case RPT_TX_ENVELOPE:
+	case RPT_TX_DATA:
+	case RPT_TX_COMMIT:
+	case RPT_TX_ROLLBACK:
+		if (r->msgid == tx->msgid)
+			return;
+		break;
+	default:
+		return;
+	}
+	tx_ended(tx);
+	emit(f, s, NULL, SUM_TX, END_NONE);
+}
+
+/*
+ * After the event's own record: a transaction that is over, a session
+ * that ends.  smtp-out reports a refused recipient after the rollback and
+ * reset it caused and may then go on with the same message: its rollback
+ * is summarized only when nothing more can come for it.
+ */
+static void
+summary_after(struct filter *f, struct session *s, const struct report *r)
+{
+	struct tx	*tx = &s->tx;
+
+	switch (r->event) {
+	case RPT_TX_ROLLBACK:
+		if (s->subsys == SUB_SMTP_OUT)
+			break;
+		/* FALLTHROUGH */
+	case RPT_TX_COMMIT:
+		if (f->summaries & SUM_TX && tx->state != TXS_NONE &&
+		    !tx->summarized && tx->msgid == r->msgid) {
+			tx->summarized = 1;
+			emit(f, s, NULL, SUM_TX, END_NONE);
+		}
+		break;
+	case RPT_LINK_DISCONNECT:
+		summary_end(f, s, s->ending != END_NONE ? s->ending :
+		    END_DISCONNECT);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * A session ends (link-disconnect, expiry, eviction, end of input): the
+ * summary of its transaction if it has none yet, then its own.
+ */
+static void
+summary_end(void *arg, struct session *s, int reason)
+{
+	struct filter	*f = arg;
+	struct tx	*tx = &s->tx;
+
+	if (f->summaries & SUM_TX && tx->state != TXS_NONE &&
+	    !tx->summarized) {
+		tx_ended(tx);
+		emit(f, s, NULL, SUM_TX, END_NONE);
+	}
+	if (f->summaries & SUM_SESSION)
+		emit(f, s, NULL, SUM_SESSION, reason);
+}
+
+/*
+ * A transaction ends without its commit or rollback: smtp-out's, reopened
+ * only by the refused recipient reported after its rollback, was rolled
+ * back (as at link-disconnect, session.c); any other never finished.
+ */
+static void
+tx_ended(struct tx *tx)
+{
+	if (tx->result == TXR_NONE)
+		tx->result = tx->late_rcpt ? TXR_ROLLBACK : TXR_ABORTED;
+	tx->summarized = 1;
 }
 
 /* Microseconds of a clock that does not jump with the wall clock. */

@@ -76,6 +76,7 @@ struct options {
 	const char	*tag;
 	const char	*sock;
 	uint32_t	 evmask;
+	int		 summaries;	/* -r: SUM_* */
 	size_t		 cap;
 	size_t		 nsess;
 	int		 facility;
@@ -97,6 +98,7 @@ main(int argc, char *argv[])
 	filter.record_cb = on_record;
 	filter.space_cb = on_space;
 	filter.commit_cb = on_commit;
+	filter.summaries = o.summaries;
 	/* with -o -, stdout carries records: it is not smtpd */
 	if (o.out == NULL || strcmp(o.out, "-") != 0)
 		filter.register_cb = on_register;
@@ -122,7 +124,7 @@ options_parse(struct options *o, int argc, char *argv[])
 	o->cap = FJ_SIZE_DEFAULT;
 	o->nsess = FJ_SESSIONS_DEFAULT;
 	o->facility = 2;	/* mail */
-	while ((ch = getopt(argc, argv, "Ve:f:n:o:S:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Ve:f:n:o:r:S:s:t:")) != -1) {
 		switch (ch) {
 		case 'V':
 			printf("filter-jsonlog %s\n", FJ_VERSION);
@@ -147,6 +149,11 @@ options_parse(struct options *o, int argc, char *argv[])
 			break;
 		case 'o':
 			o->out = optarg;
+			break;
+		case 'r':
+			if (summary_kinds(optarg, &o->summaries, &errstr) ==
+			    -1)
+				errx(1, "-r %s: %s", optarg, errstr);
 			break;
 		case 'S':
 			o->sock = optarg;
@@ -233,7 +240,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: filter-jsonlog [-V] [-e events] [-f facility] "
 	    "[-n sessions] [-o file]\n"
-	    "                      [-S socket] [-s bytes] [-t tag]\n");
+	    "                      [-r tx,session] [-S socket] [-s bytes] "
+	    "[-t tag]\n");
 	exit(1);
 }
 

@@ -478,3 +478,72 @@ last_bar(const char *p, const char *end)
 			return (end);
 	return (NULL);
 }
+
+/*
+ * An SMTP reply line: "550-5.7.1 text", "250 2.0.0 Ok", "354 End data".
+ * The code is three digits (first 2 to 5) followed by a space, a '-' or
+ * nothing; the enhanced status code (RFC 3463) "class.subject.detail"
+ * follows it when the class is the code's first digit and subject and
+ * detail have one to three digits.  0 when the line has no code.
+ */
+int
+protocol_reply(const char *p, size_t len, struct reply *rp)
+{
+	const char	*end = p + len;
+	unsigned int	 part[2];
+	int		 i, n, cl;
+
+	memset(rp, 0, sizeof(*rp));
+	if (len < 3)
+		return (0);
+	cl = p[0];
+	if (cl < '2' || cl > '5' || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9')
+		return (0);
+	if (len > 3 && p[3] != ' ' && p[3] != '-')
+		return (0);
+	rp->code = (cl - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	rp->last = len == 3 || p[3] == ' ';
+	/* the shortest enhanced code: "X.Y.Z" after "NNN " */
+	if (len < 9 || p[4] != cl || p[5] != '.')
+		return (1);
+	p += 6;
+	for (i = 0; i < 2; i++) {
+		part[i] = 0;
+		for (n = 0; p < end && *p >= '0' && *p <= '9' && n < 4; n++)
+			part[i] = part[i] * 10 + (*p++ - '0');
+		if (n == 0 || n > 3)
+			return (1);
+		if (i == 0 && (p == end || *p++ != '.'))
+			return (1);
+	}
+	if (p < end && *p != ' ')
+		return (1);
+	rp->enh = REPLY_ENH(cl - '0', part[0], part[1]);
+	return (1);
+}
+
+/* "5.7.1" of an enhanced code at buf (room for 12); its length. */
+size_t
+protocol_enhanced(char *buf, uint32_t enh)
+{
+	unsigned int	 v[3];
+	size_t		 n = 0;
+	int		 i;
+	char		 num[4], *q;
+
+	v[0] = enh >> 20;
+	v[1] = (enh >> 10) & 0x3ff;
+	v[2] = enh & 0x3ff;
+	for (i = 0; i < 3; i++) {
+		q = num + sizeof(num);
+		do
+			*--q = '0' + v[i] % 10;
+		while ((v[i] /= 10) != 0);
+		if (i > 0)
+			buf[n++] = '.';
+		memcpy(buf + n, q, num + sizeof(num) - q);
+		n += num + sizeof(num) - q;
+	}
+	return (n);
+}

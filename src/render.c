@@ -48,16 +48,10 @@ static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
 static char	*put_u32(char *, uint32_t);
-static void	 r_link(struct rctx *);
-static void	 r_helo(struct rctx *);
-static void	 r_tls(struct rctx *);
-static void	 r_auth(struct rctx *);
-static void	 r_tx(struct rctx *);
 static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
 static void	 r_unknown(struct rctx *);
-static void	 r_truncation(struct rctx *);
 
 /* A string literal at p, which moves past it (room is known). */
 #define PUT_LIT(p, lit)	do {						\
@@ -273,11 +267,11 @@ render_cached(struct rctx *c)
 	if (tx)
 		w_raw(&c->w, tb, sl->tlen[FR_TX]);
 	else
-		r_tx(c);
+		render_tx(c);
 	r_protocol(c);
 	r_filter(c);
 	r_unknown(c);
-	r_truncation(c);
+	render_truncation(c);
 	W(c, "}}");
 	return (!c->w.over);
 }
@@ -319,10 +313,10 @@ cache_slot(struct rctx *c)
 	mark[FR_RELATED] = f.w.p;
 	ecs_related(&f);
 	mark[FR_LINK] = f.w.p;
-	r_link(&f);
-	r_helo(&f);
-	r_tls(&f);
-	r_auth(&f);
+	render_link(&f);
+	render_helo(&f);
+	render_tls(&f);
+	render_auth(&f);
 	mark[FR__S] = f.w.p;
 	if (f.w.over || f.nnote != 0)
 		return (NULL);
@@ -364,7 +358,7 @@ cache_tx(struct rctx *c, struct rslot *sl)
 	f.w.over = 0;
 	ecs_email(&f);
 	mark = f.w.p;
-	r_tx(&f);
+	render_tx(&f);
 	if (f.w.over || f.nnote != 0)
 		return (0);
 	sl->tlen[FR_EMAIL] = mark - rc->tmp;
@@ -542,15 +536,15 @@ r_opensmtpd(struct rctx *c)
 		W(c, ",\"truncated\":true}");
 		return;
 	}
-	r_link(c);
-	r_helo(c);
-	r_tls(c);
-	r_auth(c);
-	r_tx(c);
+	render_link(c);
+	render_helo(c);
+	render_tls(c);
+	render_auth(c);
+	render_tx(c);
 	r_protocol(c);
 	r_filter(c);
 	r_unknown(c);
-	r_truncation(c);
+	render_truncation(c);
 	W(c, "}");
 }
 
@@ -592,8 +586,8 @@ put_u32(char *p, uint32_t v)
 }
 
 /* opensmtpd.link: rdns, fcrdns, greeting. */
-static void
-r_link(struct rctx *c)
+void
+render_link(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 rdns, greet, n = 0;
@@ -619,8 +613,8 @@ r_link(struct rctx *c)
 }
 
 /* opensmtpd.helo: method and identity. */
-static void
-r_helo(struct rctx *c)
+void
+render_helo(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 helo, n = 0;
@@ -641,8 +635,8 @@ r_helo(struct rctx *c)
 }
 
 /* opensmtpd.tls: key bits and the raw link-tls text. */
-static void
-r_tls(struct rctx *c)
+void
+render_tls(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 raw, n = 0;
@@ -664,8 +658,8 @@ r_tls(struct rctx *c)
 }
 
 /* opensmtpd.auth: the result of link-auth (the user is user.name). */
-static void
-r_auth(struct rctx *c)
+void
+render_auth(struct rctx *c)
 {
 	if (c->s->auth_result == RES_NONE)
 		return;
@@ -675,8 +669,8 @@ r_auth(struct rctx *c)
 }
 
 /* opensmtpd.tx: the transaction, every recipient with its envelopes. */
-static void
-r_tx(struct rctx *c)
+void
+render_tx(struct rctx *c)
 {
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;
@@ -749,6 +743,12 @@ r_tx(struct rctx *c)
 		W_WORD(&c->w, tx_results[tx->result]);
 		W(c, "\"");
 	}
+	if (c->kind == SUM_TX) {
+		WC(c, m, "\"accepted_count\":");
+		w_u64(&c->w, tx->naccepted);
+		W(c, ",\"rejected_count\":");
+		w_u64(&c->w, tx->nrejected);
+	}
 	/* the address a refused MAIL FROM tried: this record only */
 	if (c->r->event == RPT_TX_MAIL && c->r->result != RES_OK &&
 	    render_keep(c, D_TEXT, "opensmtpd.tx.refused_from")) {
@@ -791,6 +791,7 @@ static void
 r_protocol(struct rctx *c)
 {
 	const struct report	*r = c->r;
+	struct reply		 rp;
 
 	if ((r->event == RPT_PROTOCOL_CLIENT ||
 	    r->event == RPT_PROTOCOL_SERVER) &&
@@ -799,6 +800,27 @@ r_protocol(struct rctx *c)
 		mask_line(&c->w, r, c->s, &r->f[F_LINE]);
 		W(c, "\"}");
 	}
+	if (r->event == RPT_PROTOCOL_SERVER &&
+	    protocol_reply(r->f[F_LINE].p, r->f[F_LINE].len, &rp))
+		render_reply(&c->w, rp.code, rp.enh);
+}
+
+/* opensmtpd.reply: an SMTP reply's code, and its enhanced code if any. */
+void
+render_reply(struct wbuf *w, unsigned int code, uint32_t enh)
+{
+	char	 buf[REPLY_ENH_MAX];
+
+	if (code == 0)
+		return;
+	W_LIT(w, ",\"reply\":{\"code\":");
+	w_u64(w, code);
+	if (enh != 0) {
+		W_LIT(w, ",\"enhanced\":\"");
+		w_raw(w, buf, protocol_enhanced(buf, enh));
+		W_LIT(w, "\"");
+	}
+	W_LIT(w, "}");
 }
 
 /* opensmtpd.filter: empty fields are unknown, omitted (an empty param too). */
@@ -845,8 +867,8 @@ r_unknown(struct rctx *c)
 }
 
 /* Whether anything was dropped or too long to keep, and what. */
-static void
-r_truncation(struct rctx *c)
+void
+render_truncation(struct rctx *c)
 {
 	int	 i, n = 1, m = 0;
 

@@ -42,15 +42,18 @@ static void	 tx_envelope(struct tx *, uint64_t);
 static void	 tls_parse(struct sessions *, struct session *,
 		    const struct slice *);
 static int	 fcrdns_word(const struct slice *);
+static int	 is_quit(const struct slice *);
 
 /* Update the session with the event, before its record is rendered. */
 void
 session_apply(struct sessions *ss, struct session *s, const struct report *r)
 {
 	struct tx	*tx;
+	struct reply	 rp;
 
 	s->seq++;
 	s->last_us = r->time_us;
+	s->version = r->version > UINT16_MAX ? UINT16_MAX : r->version;
 	if (r->time_us > ss->now_us)
 		ss->now_us = r->time_us;
 
@@ -120,7 +123,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		s->tx.msgid = r->msgid;
 		s->tx.state = TXS_OPEN;
 		s->tx.begin_us = r->time_us;
-		s->tx_count++;
+		s->tx.number = ++s->tx_count;
 		break;
 	case RPT_TX_MAIL:
 		if (r->msgid == 0)
@@ -140,6 +143,8 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_TX_RCPT:
 		s->rcpt_count++;
+		if (r->result == RES_OK)
+			s->rcpt_ok++;
 		tx_rcpt(ss, s, tx_for(s, r, 1), r);
 		break;
 	case RPT_TX_ENVELOPE:
@@ -164,6 +169,11 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_PROTOCOL_CLIENT:
 		s->command_count++;
+		if (s->ending != END_TIMEOUT && is_quit(&r->f[F_LINE]))
+			s->ending = END_QUIT;
+		break;
+	case RPT_TIMEOUT:
+		s->ending = END_TIMEOUT;
 		break;
 	case RPT_LINK_DISCONNECT:
 		/*
@@ -176,6 +186,17 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_PROTOCOL_SERVER:
 		mask_reply(s, r);
+		if (protocol_reply(r->f[F_LINE].p, r->f[F_LINE].len, &rp)) {
+			s->reply_code = rp.code;
+			s->reply_enh = rp.enh;
+			/* not after smtp-out's late refused RCPT (tx_for) */
+			if (s->tx.state == TXS_OPEN && !s->tx.late_rcpt) {
+				s->tx.reply_code = rp.code;
+				s->tx.reply_enh = rp.enh;
+			}
+			if (rp.last && rp.code >= 400)
+				s->error_replies++;
+		}
 		break;
 	default:
 		break;
@@ -227,6 +248,7 @@ connect_reset(struct session *s)
 	s->tls = 0;
 	s->tls_bits = -1;
 	s->auth_data = 0;
+	s->ending = END_NONE;
 	s->toolong &= ~(TL_GREETING | TL_HELO | TL_TLS | TL_USER);
 }
 
@@ -376,7 +398,7 @@ tx_for(struct session *s, const struct report *r, int open)
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
 	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */
-	s->tx_count++;
+	tx->number = ++s->tx_count;
 	return (tx);
 }
 
@@ -485,4 +507,20 @@ fcrdns_word(const struct slice *sl)
 	if (res != RES_PASS && res != RES_FAIL && res != RES_ERROR)
 		res = RES_OTHER;
 	return (res);
+}
+
+/* "QUIT", in any case, perhaps with blanks after it. */
+static int
+is_quit(const struct slice *sl)
+{
+	size_t	 i;
+
+	if (sl->len < 4 || (sl->p[0] | 0x20) != 'q' ||
+	    (sl->p[1] | 0x20) != 'u' || (sl->p[2] | 0x20) != 'i' ||
+	    (sl->p[3] | 0x20) != 't')
+		return (0);
+	for (i = 4; i < sl->len; i++)
+		if (sl->p[i] != ' ' && sl->p[i] != '\t')
+			return (0);
+	return (1);
 }

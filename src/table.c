@@ -88,6 +88,8 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 
 	if (ss->count >= ss->cap && (old = TAILQ_FIRST(&ss->lru)) != NULL) {
 		mask_evicted(ss, old);	/* waiting for AUTH data? */
+		if (ss->end_cb != NULL)
+			ss->end_cb(ss->end_arg, old, END_EVICTED);
 		session_remove(ss, old);
 		stats.evicted++;
 	}
@@ -174,6 +176,8 @@ session_expire(struct sessions *ss)
 	while ((s = TAILQ_FIRST(&ss->lru)) != NULL &&
 	    s->last_us + ss->expire_us < ss->now_us &&
 	    s->moved_us + ss->expire_us + LRU_GRANULE <= ss->mono_us) {
+		if (ss->end_cb != NULL)
+			ss->end_cb(ss->end_arg, s, END_EXPIRED);
 		session_remove(ss, s);
 		stats.expired++;
 	}

@@ -229,12 +229,17 @@ import client; print(client.TLS_PASS.decode())' "$E2E_HERE")
 	    "$($E2E_CHROOT smtpctl encrypt "$TLS_PASS")" > "$E2E_DIR/creds"
 	chmod 600 "$E2E_DIR/creds"
 fi
-if ! e2e_start; then
+# The filter writes summaries too (-r): they are checked against the
+# events' records of the same sessions below.
+if ! e2e_start -r tx,session; then
 	t_fail "start smtpd and rsyslogd"
 	t_done
 	exit 1
 fi
-R=$E2E_DIR/rsyslog/records.json
+# All that rsyslogd wrote; R: the events' records, S: the summaries.
+R_ALL=$E2E_DIR/rsyslog/records.json
+R=$E2E_DIR/events.json
+S=$E2E_DIR/summaries.json
 RAW=$E2E_DIR/capture/raw.stream
 CLIENT="python3 $E2E_HERE/client.py"
 # What smtpd told the filters (config|smtpd-version), and what it logged.
@@ -320,13 +325,20 @@ sleep 0.2
 # Stop smtpd: the stream is complete; both filters see EOF and exit.
 e2e_stop_smtpd
 NREP=$(e2e_reported)
-e2e_wait_lines "$R" "$NREP" 15
+# a summary per session (link-disconnect) and per transaction (tx-begin)
+NDIS=$(awk -F'|' '$1 == "report" && $5 == "link-disconnect"' "$RAW" | wc -l)
+NTXB=$(awk -F'|' '$1 == "report" && $5 == "tx-begin"' "$RAW" | wc -l)
+e2e_wait_lines "$R_ALL" $((NREP + NDIS + NTXB)) 15
+sleep 0.3	# (and nothing more)
 e2e_stop_rsyslog
 left=$(e2e_spool_files)
 t_check "the spool holds no file after the run${left:+: $left}" \
     test -z "$left"
+jq -c 'select(.event.dataset == "opensmtpd.event")' "$R_ALL" > "$R" 2>/dev/null
+jq -c 'select(.event.dataset != "opensmtpd.event")' "$R_ALL" > "$S" 2>/dev/null
 NREC=$(wc -l < "$R" 2>/dev/null || echo 0)
-echo "e2e: smtpd reported $NREP events; rsyslogd wrote $NREC records"
+NSUM=$(wc -l < "$S" 2>/dev/null || echo 0)
+echo "e2e: smtpd reported $NREP events; rsyslogd wrote $NREC records and $NSUM summaries"
 
 if [ -n "$capture" ]; then
 	if [ "$E2E_GEN" = bookworm ]; then
@@ -389,18 +401,18 @@ t_check "every report line is protocol $WANT_PV ($pv)" \
 sc records
 t_check "rsyslogd wrote records" test -s "$R"
 bad=$(jq -nR '[inputs | (try fromjson catch null) | select(type != "object")]
-    | length' "$R" 2>&1)
+    | length' "$R_ALL" 2>&1)
 t_check "every line is one JSON object ($bad bad)" test "$bad" = 0
-n=$(LC_ALL=C grep -c '[^ -~]' "$R")
+n=$(LC_ALL=C grep -c '[^ -~]' "$R_ALL")
 t_check "every line is printable ASCII ($n not)" test "$n" = 0
-n=$(LC_ALL=C awk 'length($0) > 8000' "$R" | wc -l)
+n=$(LC_ALL=C awk 'length($0) > 8000' "$R_ALL" | wc -l)
 t_check "every line is at most 8000 bytes ($n longer)" test "$n" = 0
 # A second opinion from json-c (built by make check-e2e).
 if [ ! -x "$T_TOP/tests/unit/jsoncheck" ]; then
 	t_fail "no tests/unit/jsoncheck (make check builds it)"
 else
 	t_check "jsoncheck: json-c parses every line, ASCII, within the cap" \
-	    "$T_TOP/tests/unit/jsoncheck" -s 8000 "$R"
+	    "$T_TOP/tests/unit/jsoncheck" -s 8000 "$R_ALL"
 fi
 t_check "one record per reported event ($NREC for $NREP)" \
     test "$NREC" = "$NREP"
@@ -423,10 +435,10 @@ t_check "each record has the action and time of its event" \
 
 # The same stream replayed through the file sink (-o) must give the same
 # bytes: nothing is lost or altered on the way through syslog.
-$E2E_CHROOT "$E2E_IN/bin/filter-jsonlog" -o "$E2E_IN/replay.json" \
-    < "$RAW" > /dev/null 2>&1
+$E2E_CHROOT "$E2E_IN/bin/filter-jsonlog" -r tx,session \
+    -o "$E2E_IN/replay.json" < "$RAW" > /dev/null 2>&1
 t_check "syslog records identical to a replay through -o" \
-    cmp -s "$E2E_DIR/replay.json" "$R"
+    cmp -s "$E2E_DIR/replay.json" "$R_ALL"
 
 jqt "fields present on every record" 'all(.[];
     (."@timestamp" | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$"))
@@ -504,7 +516,7 @@ echo "$cred" > "$E2E_DIR/credentials"
 t_check "auth: the raw stream did carry a credential (test is not void)" \
     grep -qF "$(echo "$cred" | head -1)" "$RAW"
 # The records, what else rsyslogd got, what the filter said on stderr.
-n=$({ cat "$R" "$E2E_DIR/rsyslog/other.log"; grep 'jsonlog' \
+n=$({ cat "$R_ALL" "$E2E_DIR/rsyslog/other.log"; grep 'jsonlog' \
     "$E2E_DIR/smtpd.log"; } 2>/dev/null | grep -cF -f "$E2E_DIR/credentials")
 t_check "auth: no credential in any record or filter log line ($n lines)" \
     test "$n" = 0
@@ -700,12 +712,153 @@ if [ -n "$E2E_TLS" ]; then
 import client; print(client.TLS_LOGIN_USER.decode())' "$E2E_HERE")
 	wanted tlsfail && t_check "tlsfail: smtpd reported the LOGIN initial response (not void)" \
 	    grep -qF "AUTH LOGIN $login_user" "$RAW"
-	n=$({ cat "$R" "$E2E_DIR/rsyslog/other.log"; grep 'jsonlog' \
+	n=$({ cat "$R_ALL" "$E2E_DIR/rsyslog/other.log"; grep 'jsonlog' \
 	    "$E2E_DIR/smtpd.log"; } 2>/dev/null |
 	    grep -cF -f "$E2E_DIR/credentials")
 	t_check "tls: no credential in any record or filter log line ($n)" \
 	    test "$n" = 0
 fi
+# -- reply codes on the events' records
+sc replies
+jqt "replies: every protocol-server record carries its reply code" '
+    act("protocol-server") | length > 0 and all(.[];
+    .opensmtpd.protocol.line == null	# dropped for the cap
+    or (.opensmtpd.protocol.line as $l
+    | if ($l | test("^[2-5][0-9][0-9]([ -]|$)"))
+      then .opensmtpd.reply.code == ($l[0:3] | tonumber)
+      else .opensmtpd.reply == null end))'
+jqt "replies: enhanced codes where the reply has one" '
+    act("protocol-server") | map(select(.opensmtpd.reply.enhanced != null
+        and .opensmtpd.protocol.line != null))
+    | length > 0 and all(.[]; .opensmtpd.reply.enhanced as $e
+        | .opensmtpd.protocol.line[4:] | startswith($e + " ") or . == $e)'
+
+# -- summaries (-r tx,session), live: against the events' records
+sc summaries
+n=$(jq -s 'map(select(.event.dataset == "opensmtpd.session")) | length' "$S")
+t_check "summaries: one session summary per link-disconnect ($n for $NDIS)" \
+    test "$n" = "$NDIS"
+n=$(jq -s 'map(select(.event.dataset == "opensmtpd.transaction")) | length' "$S")
+t_check "summaries: one transaction summary per tx-begin ($n for $NTXB)" \
+    test "$n" = "$NTXB"
+# jqs DESCRIPTION PROGRAM: over $E (events' records) and $S (summaries)
+jqs() {
+	[ -n "${T_OFF:-}" ] && return 0
+	if [ "$(jq -n --arg V "$V" --arg PV "$WANT_PV" --slurpfile E "$R" \
+	    --slurpfile S "$S" "$JQ_DEFS $2" 2>&1)" = true ]; then
+		t_ok "$1"
+	else
+		t_fail "$1"
+		jq -n --arg V "$V" --arg PV "$WANT_PV" --slurpfile E "$R" \
+		    --slurpfile S "$S" "$JQ_DEFS $2" 2>&1 | head -3 |
+		    cut -c1-300 >&2
+	fi
+}
+jqs "summaries: the fields every summary has" '$S | length > 0 and all(.[];
+    .event.kind == "event" and .event.module == "opensmtpd"
+    and ((.event.dataset == "opensmtpd.transaction"
+        and .event.action == "tx-summary"
+        and (.event.id | test("^[0-9a-f]{16}\\.t[0-9]+$")))
+      or (.event.dataset == "opensmtpd.session"
+        and .event.action == "session-summary"
+        and (.event.id | test("^[0-9a-f]{16}\\.s$"))))
+    and .observer.version == $V and .opensmtpd.protocol_version == $PV
+    and (.event.end | type == "string")
+    and ([.. | select(. == null or . == "")] | length == 0))'
+jqs "summaries: each session summary agrees with its link-disconnect" '
+    [$E[] | select(.event.action == "link-disconnect")] as $d
+    | [$S[] | select(.event.dataset == "opensmtpd.session")]
+    | all(.[]; . as $s | [$d[] | select(.event.id | startswith($s.opensmtpd.session.id + "."))]
+        | length == 1 and (.[0] | .opensmtpd.session.tx_count == $s.opensmtpd.session.tx_count
+        and .opensmtpd.session.rcpt_count == $s.opensmtpd.session.rcpt_count
+        and .opensmtpd.session.command_count == $s.opensmtpd.session.command_count
+        and .opensmtpd.session.message_count == $s.opensmtpd.session.message_count
+        and .event.duration == $s.event.duration
+        and ."@timestamp" == $s."@timestamp"
+        and .event.sequence == $s.event.sequence
+        and .source == $s.source and .user == $s.user and .tls == $s.tls))'
+jqs "summaries: end_reason quit exactly where the client sent QUIT" '
+    [$E[] | select(.event.action == "protocol-client"
+        and ((.opensmtpd.protocol.line // "") | test("^quit\\s*$"; "i")))
+        | .opensmtpd.session.id] as $q
+    | [$S[] | select(.event.dataset == "opensmtpd.session")]
+    | length > 0 and all(.[]; .opensmtpd.session.id as $i
+        | .opensmtpd.session.end_reason == (if any($q[]; . == $i)
+            then "quit" else "disconnect" end))'
+jqs "summaries: recipients accepted and refused add up" '
+    [$S[] | select(.event.dataset == "opensmtpd.session")] | all(.[];
+    .opensmtpd.session | .rcpt_accepted + .rcpt_refused == .rcpt_count)'
+jqs "summaries: every commit has its transaction summary, field for field" '
+    [$S[] | select(.event.dataset == "opensmtpd.transaction")] as $t
+    | [$E[] | select(.event.action == "tx-commit")] | length > 0 and all(.[];
+        . as $c | [$t[] | select(.opensmtpd.session.id == $c.opensmtpd.session.id
+            and .email.local_id == $c.email.local_id)] | length == 1
+        and (.[0] | .opensmtpd.tx.result == "commit"
+            and .event.outcome == "success"
+            and .opensmtpd.tx.size == $c.opensmtpd.tx.size
+            and .event.duration == $c.event.duration
+            # a record cut down for the cap (manyrcpt) lacks its lists
+            and ($c.opensmtpd.truncated == true or .opensmtpd.truncated == true
+                or (.email == $c.email
+                and .opensmtpd.tx.rcpt == $c.opensmtpd.tx.rcpt
+                and .opensmtpd.tx.accepted_count
+                    == ($c.email.to.address | length)))))'
+jqs "summaries: manyrcpt: 150 recipients counted though the lists are cut" '
+    [$E[] | select(.opensmtpd.helo.identity // "" | startswith("s-manyrcpt."))
+        | .opensmtpd.session.id] as $ids
+    | [$S[] | select(.opensmtpd.session.id as $i | any($ids[]; . == $i))]
+    | (map(select(.event.dataset == "opensmtpd.transaction")) | length == 1
+        and .[0].opensmtpd.tx.accepted_count == 150
+        and .[0].opensmtpd.tx.result == "commit")
+    and (map(select(.event.dataset == "opensmtpd.session")) | length == 1
+        and .[0].opensmtpd.session.rcpt_accepted == 150)'
+jqs "summaries: a commit summary carries the reply to the final dot" '
+    [$S[] | select(.opensmtpd.tx.result == "commit"
+        and .event.provider == "smtp-in")]
+    | length > 0 and all(.[]; .opensmtpd.reply.code == 250)'
+jqs "summaries: rset: a rolled back transaction between commits" '
+    [$E[] | select(.opensmtpd.helo.identity // "" | startswith("s-rset."))
+        | .opensmtpd.session.id] as $ids
+    | [$S[] | select(.event.dataset == "opensmtpd.transaction"
+        and (.opensmtpd.session.id as $i | any($ids[]; . == $i)))]
+    | map(.opensmtpd.tx.result) | index("rollback") != null
+        and index("commit") != null'
+jqs "summaries: abort: the message cut off in DATA ends rolled back" '
+    [$E[] | select(.opensmtpd.helo.identity // "" | startswith("s-abort."))
+        | .opensmtpd.session.id] as $ids
+    | [$S[] | select(.opensmtpd.session.id as $i | any($ids[]; . == $i))]
+    | (map(select(.event.dataset == "opensmtpd.transaction"))
+        | length == 1 and .[0].opensmtpd.tx.result == "rollback"
+        and .[0].event.outcome == "failure")
+    and (map(select(.event.dataset == "opensmtpd.session")) | length == 1
+        and .[0].opensmtpd.session.end_reason == "disconnect")'
+jqs "summaries: rcpt: refused recipients counted, with their reply" '
+    [$E[] | select(.opensmtpd.helo.identity // "" | startswith("s-rcpt."))
+        | .opensmtpd.session.id] as $ids
+    | [$S[] | select(.event.dataset == "opensmtpd.session"
+        and (.opensmtpd.session.id as $i | any($ids[]; . == $i)))]
+    | length == 1 and .[0].opensmtpd.session.rcpt_refused > 0
+    and .[0].opensmtpd.session.error_replies > 0'
+if wanted relay; then
+	jqs "summaries: relay: the smtp-out transaction, with the remote reply" '
+	    [$S[] | select(.event.dataset == "opensmtpd.transaction"
+	        and .event.provider == "smtp-out")]
+	    | length > 0 and all(.[]; .opensmtpd.tx.result == "commit"
+	        and .destination.port == '"$E2E_RELAY_PORT"'
+	        and .opensmtpd.reply.code == 250
+	        and .email.to.address == ["bob@remote.test"])'
+fi
+if [ -n "$E2E_TLS" ] && wanted tlsplain; then
+	jqs "summaries: tlsplain: the session summary has TLS and the user" '
+	    [$E[] | select(.opensmtpd.helo.identity // "" | startswith("s-tlsplain."))
+	        | .opensmtpd.session.id] as $ids
+	    | [$S[] | select(.event.dataset == "opensmtpd.session"
+	        and (.opensmtpd.session.id as $i | any($ids[]; . == $i)))]
+	    | length == 1 and .[0].tls.established == true
+	    and .[0].user.name == "'"$TLS_USER"'"
+	    and .[0].opensmtpd.auth.result == "pass"'
+fi
+
 if [ -n "$E2E_ROOT" ]; then
 	sc root
 	t_check "nothing is mounted under $E2E_ROOT" \

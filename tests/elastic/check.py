@@ -349,7 +349,10 @@ def pipeline(url, name, cases):
         base = os.path.basename(case)[:-len(".json")]
         exp_file = case[:-len(".json")] + "-expected.json"
         body = json.load(open(case))
-        want = json.load(open(exp_file))["docs"]
+        expected = json.load(open(exp_file))
+        want = expected["docs"]
+        # where each document goes, when the case says (rerouting)
+        want_idx = expected.get("indices")
         if engine == "opensearch":
             want = [opensearch_expected(d) for d in want]
         st, ans = es("POST", "%s/_ingest/pipeline/%s/_simulate" % (url, name),
@@ -367,7 +370,11 @@ def pipeline(url, name, cases):
             if isinstance(ing, str) and re.match(r"^\d{4}-\d\d-\d\dT", ing):
                 src["event"]["ingested"] = "<event.ingested>"
             got.append(src)
-        if matches(want, got):
+        got_idx = [d.get("doc", {}).get("_index") for d in ans.get("docs", [])]
+        if want_idx is not None and got_idx != want_idx:
+            say("FAIL", "pipeline case %s" % base,
+                "documents went to %s, want %s" % (got_idx, want_idx))
+        elif matches(want, got):
             say("ok", "pipeline case %s: %s" % (base, body.get("description", "")[:80]))
         else:
             say("FAIL", "pipeline case %s" % base, "got %s" % canon(got)[:600])

@@ -136,6 +136,41 @@ for f in tests/streams/*.stream tests/examples/corpus/*.stream; do
 		FILTER_FAILED=$((FILTER_FAILED + 1))
 	}
 done
+# Summary records (-r) of the same inputs, apart: they belong in their
+# own data streams.  The golden inputs that ask for summaries give both.
+SREC=$OUT/summaries
+mkdir -p "$SREC"
+for f in tests/golden/*.in tests/streams/*.stream tests/examples/corpus/*.stream; do
+	[ "$f" = "$HANDSHAKE" ] && continue
+	case $f in
+	*.in)	n=golden-$(basename "$f" .in) ;;
+	*)	n=stream-$(basename "$f" .stream) ;;
+	esac
+	if head -n 1 "$f" | grep -q '^config|\|^# golden'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
+	    "$FILTER" -e none -r tx,session -o "$SREC/$n.all" > /dev/null 2>&1 || {
+		t_fail "filter-jsonlog -r tx,session on $f exited $?"
+		FILTER_FAILED=$((FILTER_FAILED + 1))
+	}
+done
+for f in "$REC"/*.json; do
+	if grep -q '"dataset":"opensmtpd.\(transaction\|session\)"' "$f"; then
+		mv "$f" "$SREC/$(basename "$f" .json).all"
+	fi
+done
+for f in "$SREC"/*.all; do
+	n=$(basename "$f" .all)
+	for k in event transaction session; do
+		jq -c --arg d "opensmtpd.$k" 'select(.event.dataset == $d)' "$f" \
+		    > "$SREC/$k-$n.json"
+		[ -s "$SREC/$k-$n.json" ] || rm -f "$SREC/$k-$n.json"
+	done
+	# the events of a golden input that asked for both stay with the events
+	[ -f "$SREC/event-$n.json" ] && mv "$SREC/event-$n.json" "$REC/$n.json"
+	rm -f "$f"
+done
+SUM_TX=$(ls "$SREC"/transaction-*.json)
+SUM_SESSION=$(ls "$SREC"/session-*.json)
+NSUM=$(cat $SUM_TX $SUM_SESSION | wc -l)
 RECORDS=$(ls "$REC"/*.json)
 NREC=$(cat $RECORDS | wc -l)
 t_check "records to ship: $NREC from $(echo "$RECORDS" | wc -l) files, every filter run exited 0" \
@@ -459,10 +494,12 @@ t_check "load.sh removes its template of the old name logs-opensmtpd" \
 
 
 # check_py WHAT DS FILES...: run check.py, count its lines.
+# (CHECK_TAG names its output files when WHAT runs more than once.)
 check_py() {
-	python3 "$HERE/check.py" "$@" > "$OUT/check-$1.out" 2> "$OUT/check-$1.err"
+	_t=${CHECK_TAG:-$1}
+	python3 "$HERE/check.py" "$@" > "$OUT/check-$_t.out" 2> "$OUT/check-$_t.err"
 	_rc=$?
-	[ -s "$OUT/check-$1.err" ] && t_fail "check.py $1: $(tail -n 3 "$OUT/check-$1.err")"
+	[ -s "$OUT/check-$_t.err" ] && t_fail "check.py $_t: $(tail -n 3 "$OUT/check-$_t.err")"
 	_n=0
 	while IFS= read -r l; do
 		case $l in
@@ -471,9 +508,9 @@ check_py() {
 		"NOTRUN "*)	t_notrun "${l#NOTRUN }"; _n=$((_n + 1)) ;;
 		note:*)		[ -n "${T_VERBOSE:-}" ] && echo "$l" ;;
 		esac
-	done < "$OUT/check-$1.out"
-	[ $_rc = 0 ] || t_fail "check.py $1 exited $_rc (tests/out/elastic/check-$1.err)"
-	[ $_n -gt 0 ] || t_fail "check.py $1 printed no ok/FAIL/NOTRUN line (tests/out/elastic/check-$1.out)"
+	done < "$OUT/check-$_t.out"
+	[ $_rc = 0 ] || t_fail "check.py $_t exited $_rc (tests/out/elastic/check-$_t.err)"
+	[ $_n -gt 0 ] || t_fail "check.py $_t printed no ok/FAIL/NOTRUN line (tests/out/elastic/check-$_t.out)"
 }
 
 # shellcheck disable=SC2086
@@ -516,6 +553,56 @@ if python3 "$HERE/check.py" stored "$URL" "$DS" "$OUT/mut/changed.json" 2>&1 |
 	t_ok "check.py stored rejects records that differ from the documents"
 else
 	t_fail "check.py stored accepts records that differ from the documents"
+fi
+
+# ---- 3b. summary records, in their own data streams -------------------
+# Bulk-created into logs-opensmtpd.transaction-default and
+# logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
+# sends them): our template applies, every document = its summary, every
+# field mapped, and the questions the summary dashboard asks answered by
+# the engine as the summaries say (tests/elastic/summaries.py).
+for k in transaction session; do
+	SDS=logs-opensmtpd.$k-default
+	if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
+	# shellcheck disable=SC2086
+	if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
+	    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
+	    > "$OUT/index-$k.out" 2>&1; then
+		cat "$OUT/index-$k.out"
+	else
+		cat "$OUT/index-$k.out" >&2
+	fi
+	curl -s "$URL/_data_stream/$SDS" > "$OUT/ds-$k.json"
+	t_check "$SDS is a data stream of our template (opensmtpd-jsonlog)" \
+	    jq_true '.data_streams[0].template == "opensmtpd-jsonlog"' "$OUT/ds-$k.json"
+	# shellcheck disable=SC2086
+	CHECK_TAG=stored-$k check_py stored "$URL" "$SDS" $files
+	# shellcheck disable=SC2086
+	CHECK_TAG=mapping-$k LOAD_NOTES=$(cat "$OUT/load1.out") \
+	    check_py mapping "$URL" "$SDS" $files
+done
+# shellcheck disable=SC2086
+python3 "$HERE/summaries.py" "$URL" --tx $SUM_TX --session $SUM_SESSION \
+    > "$OUT/summaries.out" 2> "$OUT/summaries.err"
+[ -s "$OUT/summaries.err" ] && t_fail "summaries.py: $(tail -n 3 "$OUT/summaries.err")"
+while IFS= read -r l; do
+	case $l in
+	"ok "*)		t_ok "summaries: ${l#ok }" ;;
+	"FAIL "*)	t_fail "summaries: ${l#FAIL }" ;;
+	"NOTRUN "*)	t_notrun "summaries: ${l#NOTRUN }" ;;
+	esac
+done < "$OUT/summaries.out"
+t_check "summaries.py answered (tests/out/elastic/summaries.out)" \
+    grep -q '^ok ' "$OUT/summaries.out"
+# It must be able to fail: a summary whose result is not what was indexed.
+# shellcheck disable=SC2086
+cat $SUM_TX | jq -c 'if .opensmtpd.tx.result == "commit"
+    then .opensmtpd.tx.result = "rollback" else . end' > "$OUT/mut/sum-tx.json"
+if python3 "$HERE/summaries.py" "$URL" --tx "$OUT/mut/sum-tx.json" \
+    --session $SUM_SESSION 2>&1 | grep -q '^FAIL messages by result'; then
+	t_ok "summaries.py fails on summaries that differ from the engine's"
+else
+	t_fail "summaries.py passes summaries that differ from the engine's"
 fi
 
 # ---- 4. the dashboards' queries --------------------------------------

@@ -313,14 +313,34 @@ for f in $JQ_STREAMS; do
 	esac
 	cat "$REC/$n.json" >> "$OUT/corpus.json"
 done
+# The summaries of the same streams (-e none -r tx,session).
+: > "$OUT/summaries.json"
+for f in $JQ_STREAMS; do
+	if head -n 1 "$f" | grep -q '^config|'; then
+		cat "$f"
+	else
+		cat "$HANDSHAKE" "$f"
+	fi | "$FILTER" -e none -r tx,session -o - >> "$OUT/summaries.json" \
+	    2> /dev/null
+done
+t_check "the jq corpus has summaries" test -s "$OUT/summaries.json"
 # The same records as OpenBSD syslogd writes them.
-sed 's/^/2026-11-25T10:00:00.000Z mx filter-jsonlog[4242]: /' "$OUT/corpus.json" \
-    > "$OUT/corpus.syslog"
+for c in corpus summaries; do
+	sed 's/^/2026-11-25T10:00:00.000Z mx filter-jsonlog[4242]: /' \
+	    "$OUT/$c.json" > "$OUT/$c.syslog"
+done
 
 # recipe_args NAME: the arguments a recipe is run with in this test.
 recipe_args() {
 	case $1 in
 	timeline) echo "--arg session 7a1c3e50b12f9d04" ;;
+	esac
+}
+# recipe_corpus NAME: the records a recipe reads (summaries: -r).
+recipe_corpus() {
+	case $1 in
+	messages|session-ends) echo summaries ;;
+	*) echo corpus ;;
 	esac
 }
 for r in examples/jq/*.jq; do
@@ -330,7 +350,8 @@ for r in examples/jq/*.jq; do
 	t_check "$r says how to run it" \
 	    sh -c "sed -n 2p '$r' | grep -q '^# usage: jq -r -n .*-f examples/jq/$n.jq FILE'"
 	# shellcheck disable=SC2046
-	if ! jq -r -n $(recipe_args "$n") -f "$r" "$OUT/corpus.json" \
+	c=$(recipe_corpus "$n")
+	if ! jq -r -n $(recipe_args "$n") -f "$r" "$OUT/$c.json" \
 	    > "$OUT/$n.out" 2> "$OUT/$n.err"; then
 		t_fail "$r fails:"
 		cat "$OUT/$n.err" >&2
@@ -348,7 +369,7 @@ for r in examples/jq/*.jq; do
 		head -n 30 "$OUT/$n.diff" >&2
 	fi
 	# shellcheck disable=SC2046
-	sed 's/^[^{]*//' "$OUT/corpus.syslog" |
+	sed 's/^[^{]*//' "$OUT/$c.syslog" |
 	    jq -r -n $(recipe_args "$n") -f "$r" > "$OUT/$n.syslog.out" 2>&1
 	t_check "$r on syslog-prefixed lines (sed 's/^[^{]*//')" \
 	    cmp -s "$OUT/$n.out" "$OUT/$n.syslog.out"

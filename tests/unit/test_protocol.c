@@ -302,6 +302,72 @@ test_words(void)
 	CHECK(!LIT_PREFIX("report", 6, "report|"));
 }
 
+/* SMTP reply codes and RFC 3463 enhanced codes. */
+static void
+test_reply(void)
+{
+	static const struct {
+		const char	*line;
+		int		 ok;
+		int		 code;
+		int		 last;
+		const char	*enh;	/* "" none */
+	} t[] = {
+		{ "250 2.0.0 Ok", 1, 250, 1, "2.0.0" },
+		{ "550-5.7.1 first", 1, 550, 0, "5.7.1" },
+		{ "550 5.7.1", 1, 550, 1, "5.7.1" },
+		{ "451 4.3.0 Temporary failure", 1, 451, 1, "4.3.0" },
+		{ "553 5.1.10 x", 1, 553, 1, "5.1.10" },
+		{ "554 5.999.999 x", 1, 554, 1, "5.999.999" },
+		{ "250 2.0.00 x", 1, 250, 1, "2.0.0" },	/* normalized */
+		{ "221 Bye", 1, 221, 1, "" },
+		{ "354 Enter mail", 1, 354, 1, "" },
+		{ "334 ", 1, 334, 1, "" },
+		{ "220", 1, 220, 1, "" },
+		{ "220-", 1, 220, 0, "" },
+		{ "550 4.7.1 class differs", 1, 550, 1, "" },
+		{ "550 5.7 short", 1, 550, 1, "" },
+		{ "550 5.7.1000 long", 1, 550, 1, "" },
+		{ "550 5.7.1x glued", 1, 550, 1, "" },
+		{ "550 5..1 empty", 1, 550, 1, "" },
+		{ "550 5.1234.1 long", 1, 550, 1, "" },
+		{ "550  5.7.1 two blanks", 1, 550, 1, "" },
+		{ "550 5.7.", 1, 550, 1, "" },
+		{ "550 5.7.1-dash", 1, 550, 1, "" },
+		{ "199 too low", 0, 0, 0, "" },
+		{ "600 too high", 0, 0, 0, "" },
+		{ "25 short", 0, 0, 0, "" },
+		{ "2500 four digits", 0, 0, 0, "" },
+		{ "25x", 0, 0, 0, "" },
+		{ "abc", 0, 0, 0, "" },
+		{ "", 0, 0, 0, "" },
+		{ "250\t2.0.0", 0, 0, 0, "" },
+	};
+	struct reply	 rp;
+	char		 buf[REPLY_ENH_MAX];
+	size_t		 i, n;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CHECK_INT(protocol_reply(t[i].line, strlen(t[i].line), &rp),
+		    t[i].ok);
+		CHECK_INT(rp.code, t[i].code);
+		CHECK_INT(rp.last, t[i].last);
+		if (*t[i].enh == '\0')
+			CHECK_INT(rp.enh, 0);
+		else {
+			n = protocol_enhanced(buf, rp.enh);
+			CHECK_MEM(buf, n, t[i].enh);
+		}
+	}
+	/* the slice ends where it says, whatever follows it */
+	CHECK_INT(protocol_reply("250 2.0.0 Ok", 9, &rp), 1);
+	n = protocol_enhanced(buf, rp.enh);
+	CHECK_MEM(buf, n, "2.0.0");
+	CHECK_INT(protocol_reply("250 2.0.0 Ok", 8, &rp), 1);
+	CHECK_INT(rp.enh, 0);
+	CHECK_INT(protocol_reply(NULL, 0, &rp), 0);
+}
+
 int
 main(void)
 {
@@ -311,5 +377,6 @@ main(void)
 	test_version_rows();
 	test_names();
 	test_words();
+	test_reply();
 	return (check_done("test_protocol"));
 }

@@ -614,8 +614,10 @@ if [ -f "$HERE/panels.py" ]; then
 	# engine lacks), "not exercised - " (the records cannot tell); the
 	# last line "panels: N passed, ...".  Each counts here on its own.
 	# shellcheck disable=SC2086
+	# The data view (logs-opensmtpd.*) covers the events and the
+	# summaries' data streams: the records are both.
 	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
-	    --records $RECORDS > "$OUT/panels.out" 2> "$OUT/panels.err"
+	    --records $RECORDS $SUM_TX $SUM_SESSION > "$OUT/panels.out" 2> "$OUT/panels.err"
 	while IFS= read -r l; do
 		case $l in
 		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
@@ -628,7 +630,7 @@ if [ -f "$HERE/panels.py" ]; then
 	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
 	# The checker itself must fail on wrong records and wrong panels.
 	# shellcheck disable=SC2086
-	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS \
+	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION \
 	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
 	while IFS= read -r l; do
 		case $l in

@@ -10,7 +10,11 @@
 #     checks kibana/ against ECS and against those records; then the same
 #     validator must fail on mutated copies (a field renamed in the
 #     records, the mapping, a dashboard, the pipeline; a wrong ECS type; a
-#     dangling reference; a value that never occurs).
+#     dangling reference; a value that never occurs).  Uses of fields or
+#     datasets of /work/plan-s4.md that no record has yet are "pending"
+#     (not run).  Then tests/examples/lenscheck.js: the saved objects
+#     against Kibana 8.x/9.x's import rules and Lens/Maps shapes, and its
+#     mutants (lmut).
 #  3. Every jq recipe of examples/jq/ runs on the fixed corpus and must
 #     print exactly tests/examples/expected/<recipe>.out.
 #  4. kibana/load.sh: --help, --dry-run, bad arguments, and real requests

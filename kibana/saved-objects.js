@@ -677,7 +677,7 @@ su.push(['lens', lens('table', 'opensmtpd-sum-per-client', 'Messages per client'
      metricOf('sum', 'opensmtpd.session.rcpt_refused', 'recipients refused')]), 0, 37, 24, 15]);
 su.push(['lens', lens('table', 'opensmtpd-sum-reply-codes', 'Last reply of the session',
     'Session summaries by the session\'s last reply code and enhanced status code', SESSION, '',
-    [terms('event.provider', 2, 'direction'), terms('opensmtpd.reply.code', 20, 'code', 'none'),
+    [terms('event.provider', 2, 'direction'), terms('opensmtpd.reply.code', 20, 'code'),
      terms('opensmtpd.reply.enhanced', 10, 'enhanced code', 'none'), count('sessions')]),
     24, 37, 24, 15]);
 su.push(['lens', lens('table', 'opensmtpd-sum-senders', 'Senders of committed messages',

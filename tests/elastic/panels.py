@@ -275,6 +275,10 @@ class Vis:
                 p = a['params']
                 if p.get('otherBucket'):
                     raise kql.KqlError('terms other bucket is not modelled')
+                if p.get('missingBucket') and fields.type(p['field']) not in (
+                        'keyword', 'constant_keyword', 'wildcard'):
+                    raise kql.KqlError('missing bucket on %s, a %s field: Kibana offers it '
+                        'for strings only' % (p['field'], fields.type(p['field'])))
                 ob = p.get('orderBy')
                 if ob not in ('_key', '_count') and not any(m['id'] == ob for m in self.metrics):
                     raise kql.KqlError('terms order by %r is not modelled' % ob)

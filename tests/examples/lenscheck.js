@@ -219,6 +219,10 @@ function checkLens(a, refs, where) {
 					    cw + ': ordered by ' + ob.columnId + ', not a metric column of its layer');
 				else check(['alphabetical', 'rare', 'significant', 'custom'].includes(ob.type), cw + ': orderBy ' + JSON.stringify(ob));
 				check(['asc', 'desc'].includes(p.orderDirection), cw + ': orderDirection ' + p.orderDirection);
+				// Lens offers "include documents without this field" for
+				// string fields only (the engine refuses a string
+				// missing value for a number).
+				if (p.missingBucket) check(c.dataType === 'string', cw + ': missingBucket on a ' + c.dataType + ' field');
 			}
 			if (op === 'date_histogram') check(typeof p.interval === 'string', cw + ': no interval');
 			if (op === 'filters') check(Array.isArray(p.filters) && p.filters.length > 0 && p.filters.every((f) =>

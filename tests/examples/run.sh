@@ -206,6 +206,8 @@ lmut order-by-bucket "not a metric column of its layer" \
     'const d = D("opensmtpd-security"), p = P(d); const l = L(p.find((x) => x.panelIndex === "opensmtpd-auth-failures-table")); l.columns[l.columnOrder[0]].params.orderBy.columnId = l.columnOrder[1]; S(d, p)'
 lmut accessor-bucket "is a bucket" \
     'const d = D("opensmtpd-overview"), p = P(d); const v = p.find((x) => x.panelIndex === "opensmtpd-activity").embeddableConfig.attributes.state.visualization.layers[0]; const a = v.accessors[0]; v.accessors = [v.splitAccessor]; v.splitAccessor = a; S(d, p)'
+lmut missing-number "missingBucket on a number field" \
+    'const d = D("opensmtpd-summaries"), p = P(d); const l = L(p.find((x) => x.panelIndex === "opensmtpd-sum-reply-codes")); l.columns[l.columnOrder[1]].params.missingBucket = true; S(d, p)'
 lmut legacy-visualization "legacy visualizations" \
     'o.push({ type: "visualization", id: "opensmtpd-old", attributes: { title: "old" }, references: [], coreMigrationVersion: "8.8.0", typeMigrationVersion: "8.5.0" })'
 lmut dashboard-attribute "is not in the dashboard schema" 'D("opensmtpd-overview").attributes.panels = []'

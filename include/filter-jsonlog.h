@@ -268,7 +268,8 @@ struct tx {
 	uint32_t	 nevp;
 	uint32_t	 evpcap;
 	uint32_t	 evp_unclaimed;	/* first envelope not yet on a rcpt */
-	size_t		 rcpt_text;	/* bytes of the addresses kept */
+	uint32_t	 rcpt_text;	/* bytes of the addresses kept (at most
+					   FJ_RCPT_TEXT record caps) */
 };
 
 /* Texts that were too long to keep: listed in truncated_fields. */

@@ -268,7 +268,8 @@ struct tx {
 	uint32_t	 nevp;
 	uint32_t	 evpcap;
 	uint32_t	 evp_unclaimed;	/* first envelope not yet on a rcpt */
-	size_t		 rcpt_text;	/* bytes of the addresses kept */
+	uint32_t	 rcpt_text;	/* bytes of the addresses kept (at most
+					   FJ_RCPT_TEXT record caps) */
 };
 
 /* Texts that were too long to keep: listed in truncated_fields. */
@@ -464,12 +465,8 @@ struct txlists {
 
 int		 render_keep(struct rctx *, unsigned int, const char *);
 void		 render_toolong(struct rctx *, uint32_t, const char *);
-/* opensmtpd.link, .helo, .tls, .auth, .tx, .truncated (render.c) */
-void		 render_link(struct rctx *);
-void		 render_helo(struct rctx *);
-void		 render_tls(struct rctx *);
-void		 render_auth(struct rctx *);
-void		 render_tx(struct rctx *);
+/* opensmtpd.link, .helo, .tls, .auth and .tx; .truncated; .reply */
+void		 render_state(struct rctx *);
 void		 render_truncation(struct rctx *);
 void		 render_reply(struct wbuf *, unsigned int, uint32_t);
 

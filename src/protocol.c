@@ -489,13 +489,14 @@ last_bar(const char *p, const char *end)
 int
 protocol_reply(const char *p, size_t len, struct reply *rp)
 {
-	const char	*end = p + len;
+	const char	*end;
 	unsigned int	 part[2];
 	int		 i, n, cl;
 
 	memset(rp, 0, sizeof(*rp));
 	if (len < 3)
 		return (0);
+	end = p + len;
 	cl = p[0];
 	if (cl < '2' || cl > '5' || p[1] < '0' || p[1] > '9' ||
 	    p[2] < '0' || p[2] > '9')

@@ -48,6 +48,11 @@ static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
 static char	*put_u32(char *, uint32_t);
+static void	 r_link(struct rctx *);
+static void	 r_helo(struct rctx *);
+static void	 r_tls(struct rctx *);
+static void	 r_auth(struct rctx *);
+static void	 r_tx(struct rctx *);
 static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
@@ -267,7 +272,7 @@ render_cached(struct rctx *c)
 	if (tx)
 		w_raw(&c->w, tb, sl->tlen[FR_TX]);
 	else
-		render_tx(c);
+		r_tx(c);
 	r_protocol(c);
 	r_filter(c);
 	r_unknown(c);
@@ -313,10 +318,10 @@ cache_slot(struct rctx *c)
 	mark[FR_RELATED] = f.w.p;
 	ecs_related(&f);
 	mark[FR_LINK] = f.w.p;
-	render_link(&f);
-	render_helo(&f);
-	render_tls(&f);
-	render_auth(&f);
+	r_link(&f);
+	r_helo(&f);
+	r_tls(&f);
+	r_auth(&f);
 	mark[FR__S] = f.w.p;
 	if (f.w.over || f.nnote != 0)
 		return (NULL);
@@ -358,7 +363,7 @@ cache_tx(struct rctx *c, struct rslot *sl)
 	f.w.over = 0;
 	ecs_email(&f);
 	mark = f.w.p;
-	render_tx(&f);
+	r_tx(&f);
 	if (f.w.over || f.nnote != 0)
 		return (0);
 	sl->tlen[FR_EMAIL] = mark - rc->tmp;
@@ -536,16 +541,23 @@ r_opensmtpd(struct rctx *c)
 		W(c, ",\"truncated\":true}");
 		return;
 	}
-	render_link(c);
-	render_helo(c);
-	render_tls(c);
-	render_auth(c);
-	render_tx(c);
+	render_state(c);
 	r_protocol(c);
 	r_filter(c);
 	r_unknown(c);
 	render_truncation(c);
 	W(c, "}");
+}
+
+/* opensmtpd.link, .helo, .tls, .auth and .tx: the session's state. */
+void
+render_state(struct rctx *c)
+{
+	r_link(c);
+	r_helo(c);
+	r_tls(c);
+	r_auth(c);
+	r_tx(c);
 }
 
 /* opensmtpd.session and protocol_version: they change with every event. */
@@ -586,8 +598,8 @@ put_u32(char *p, uint32_t v)
 }
 
 /* opensmtpd.link: rdns, fcrdns, greeting. */
-void
-render_link(struct rctx *c)
+static void
+r_link(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 rdns, greet, n = 0;
@@ -613,8 +625,8 @@ render_link(struct rctx *c)
 }
 
 /* opensmtpd.helo: method and identity. */
-void
-render_helo(struct rctx *c)
+static void
+r_helo(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 helo, n = 0;
@@ -635,8 +647,8 @@ render_helo(struct rctx *c)
 }
 
 /* opensmtpd.tls: key bits and the raw link-tls text. */
-void
-render_tls(struct rctx *c)
+static void
+r_tls(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	int			 raw, n = 0;
@@ -658,8 +670,8 @@ render_tls(struct rctx *c)
 }
 
 /* opensmtpd.auth: the result of link-auth (the user is user.name). */
-void
-render_auth(struct rctx *c)
+static void
+r_auth(struct rctx *c)
 {
 	if (c->s->auth_result == RES_NONE)
 		return;
@@ -669,8 +681,8 @@ render_auth(struct rctx *c)
 }
 
 /* opensmtpd.tx: the transaction, every recipient with its envelopes. */
-void
-render_tx(struct rctx *c)
+static void
+r_tx(struct rctx *c)
 {
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;

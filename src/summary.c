@@ -265,11 +265,7 @@ s_opensmtpd(struct rctx *c, int reason)
 		W(c, ",\"truncated\":true}");
 		return;
 	}
-	render_link(c);
-	render_helo(c);
-	render_tls(c);
-	render_auth(c);
-	render_tx(c);
+	render_state(c);
 	s_reply(c);
 	render_truncation(c);
 	W(c, "}");

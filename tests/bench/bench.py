@@ -488,6 +488,12 @@ def check_records(out, ver):
 # ---- memory ------------------------------------------------------------
 
 def memory(results):
+    memory_run(results, 'memory', [])
+    # the same with summaries on: what they keep per session (issue 13)
+    memory_run(results, 'memory_summaries', ['-r', 'tx,session'])
+
+
+def memory_run(results, key, extra):
     n = MEM
     o1 = os.path.join(TMP, 'mem-open1.stream')
     c1 = os.path.join(TMP, 'mem-close1.stream')
@@ -500,7 +506,8 @@ def memory(results):
     hs = handshake_len(o1)
     err = errfile('mem')
     with open(err, 'wb') as ef:
-        p = spawn([FILTER, '-o', '/dev/null', '-n', str(SESSIONS_MAX)],
+        p = spawn([FILTER, '-o', '/dev/null', '-n', str(SESSIONS_MAX)] +
+                  extra,
                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                   stderr=ef)
     r = {'sessions': n, 'events_open': ev_open, 'events_close': ev_close}
@@ -543,7 +550,7 @@ def memory(results):
     if co and co.get('sessions', n) < n:
         note('memory: filter holds %d sessions, expected %d (evicted=%s)'
              % (co.get('sessions'), n, co.get('evicted')))
-    results['memory'] = r
+    results[key] = r
     for f in (o1, c1, o2, c2):
         os.unlink(f)
 
@@ -879,6 +886,7 @@ def table(results, meta):
                     len(w['all_wall_s']), f['ratio_vs_write'],
                     fmt_n(v.get('instructions')), fmt_n(CG_EVENTS)))
     m = results.get('memory')
+    ms = results.get('memory_summaries')
     if m:
         say()
         say('memory: %s sessions open (each in a transaction, %d events '
@@ -888,6 +896,11 @@ def table(results, meta):
             'open session' % (fmt_n(m['rss_start_kb'] / 1024, 1),
                               fmt_n(m['rss_open_kb'] / 1024, 1),
                               fmt_n(m['bytes_per_session'])))
+        if ms:
+            say('  with -r tx,session (summaries): %s bytes per open '
+                'session%s' % (fmt_n(ms['bytes_per_session']),
+                               '' if ms['bytes_per_session'] < 1000 else
+                               ' (over the 1000-byte budget)'))
         say('  all closed: %s MB (%s MB above start); second open/close '
             'cycle: %s MB open, %s MB closed (growth %s kB)' % (
                 fmt_n(m['rss_closed_kb'] / 1024, 1),

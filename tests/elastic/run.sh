@@ -338,6 +338,57 @@ opensearch_group() {
 	    jq_true '.hits.hits[0]._source | .log.syslog.hostname == "mx" and .log.syslog.appname == "filter-jsonlog"
 		and .data_stream.namespace == "opensearch" and .data_stream.dataset == "opensmtpd.event"
 		and (.event.ingested | type) == "string" and .message == null and ._tmp_json == null' "$OUT/os-one.json"
+	# Summaries shipped as whole syslog lines into the events' stream, as
+	# one Filebeat input or rsyslog action sends everything: the pipeline
+	# decodes them and moves them to logs-opensmtpd.transaction- and
+	# .session-opensearch, each decoded document = its summary.
+	for k in transaction session; do
+		curl -s -o /dev/null -X PUT "$OSURL/logs-opensmtpd.$k-opensearch" \
+		    -H 'Content-Type: application/json' \
+		    -d '{"settings":{"number_of_shards":1,"number_of_replicas":0},"mappings":{"dynamic":false,"properties":{"@timestamp":{"type":"date"},"event":{"properties":{"kind":{"type":"keyword"}}}}}}'
+	done
+	# shellcheck disable=SC2086
+	if python3 "$HERE/index.py" --shape syslog --data-stream "$OSIDX" --pipeline opensmtpd-jsonlog \
+	    "$OSURL" $SUM_TX $SUM_SESSION > "$OUT/os-index-sum.out" 2>&1; then
+		t_ok "$OS_WHAT bulk create of $NSUM summaries' syslog lines into $OSIDX through the pipeline: no errors"
+	else
+		t_fail "$OS_WHAT bulk create of $NSUM summaries' syslog lines through the pipeline"
+		tail -n 5 "$OUT/os-index-sum.out" >&2
+	fi
+	curl -s -X POST "$OSURL/logs-opensmtpd.*-opensearch/_refresh" > /dev/null
+	curl -s "$OSURL/$OSIDX/_count?q=event.dataset:opensmtpd.transaction%20OR%20event.dataset:opensmtpd.session" \
+	    > "$OUT/os-sum-left.json"
+	t_check "$OS_WHAT no summary stays in the events' stream" \
+	    jq_true '.count == 0' "$OUT/os-sum-left.json"
+	for k in transaction session; do
+		if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
+		# shellcheck disable=SC2086
+		CHECK_ADDED=log.file python3 "$HERE/check.py" stored "$OSURL" "logs-opensmtpd.$k-opensearch" $files \
+		    > "$OUT/os-stored-$k.out" 2> "$OUT/os-stored-$k.err"
+		[ -s "$OUT/os-stored-$k.err" ] && t_fail "$OS_WHAT check.py stored ($k): $(tail -n 3 "$OUT/os-stored-$k.err")"
+		while IFS= read -r l; do
+			case $l in
+			"ok "*)		t_ok "$OS_WHAT $k summaries moved to their stream: ${l#ok }" ;;
+			"FAIL "*)	t_fail "$OS_WHAT $k summaries moved to their stream: ${l#FAIL }" ;;
+			"NOTRUN "*)	t_notrun "$OS_WHAT $k summaries: ${l#NOTRUN }" ;;
+			esac
+		done < "$OUT/os-stored-$k.out"
+	done
+	curl -s "$OSURL/logs-opensmtpd.transaction-opensearch/_search?size=1" > "$OUT/os-one-tx.json"
+	t_check "$OS_WHAT a moved summary: data_stream.dataset opensmtpd.transaction, namespace opensearch" \
+	    jq_true '.hits.hits[0]._source | .data_stream.dataset == "opensmtpd.transaction"
+		and .data_stream.namespace == "opensearch"' "$OUT/os-one-tx.json"
+	# without the step that moves them, the case fails
+	jq '.processors |= map(select(.script.tag? != "summary-data-stream"))' "$OUT/os-pipeline.json" \
+	    > "$OUT/mut/os-pipeline-noreroute.json"
+	curl -s -o /dev/null -X PUT "$OSURL/_ingest/pipeline/fj-noreroute" -H 'Content-Type: application/json' \
+	    --data-binary "@$OUT/mut/os-pipeline-noreroute.json"
+	if PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" fj-noreroute \
+	    "$HERE/pipeline/summary-reroute.json" | grep -q '^FAIL pipeline case summary-reroute: documents went to'; then
+		t_ok "$OS_WHAT a pipeline that does not move summaries fails the summary-reroute case"
+	else
+		t_fail "$OS_WHAT a pipeline that does not move summaries passes the summary-reroute case"
+	fi
 	# The GeoIP panels, which Elasticsearch's test build cannot feed: the
 	# records of sessions from and to public addresses, through the
 	# pipeline's GeoIP and ASN, into an index with our mapping
@@ -555,56 +606,6 @@ else
 	t_fail "check.py stored accepts records that differ from the documents"
 fi
 
-# ---- 3b. summary records, in their own data streams -------------------
-# Bulk-created into logs-opensmtpd.transaction-default and
-# logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
-# sends them): our template applies, every document = its summary, every
-# field mapped, and the questions the summary dashboard asks answered by
-# the engine as the summaries say (tests/elastic/summaries.py).
-for k in transaction session; do
-	SDS=logs-opensmtpd.$k-default
-	if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
-	# shellcheck disable=SC2086
-	if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
-	    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
-	    > "$OUT/index-$k.out" 2>&1; then
-		cat "$OUT/index-$k.out"
-	else
-		cat "$OUT/index-$k.out" >&2
-	fi
-	curl -s "$URL/_data_stream/$SDS" > "$OUT/ds-$k.json"
-	t_check "$SDS is a data stream of our template (opensmtpd-jsonlog)" \
-	    jq_true '.data_streams[0].template == "opensmtpd-jsonlog"' "$OUT/ds-$k.json"
-	# shellcheck disable=SC2086
-	CHECK_TAG=stored-$k check_py stored "$URL" "$SDS" $files
-	# shellcheck disable=SC2086
-	CHECK_TAG=mapping-$k LOAD_NOTES=$(cat "$OUT/load1.out") \
-	    check_py mapping "$URL" "$SDS" $files
-done
-# shellcheck disable=SC2086
-python3 "$HERE/summaries.py" "$URL" --tx $SUM_TX --session $SUM_SESSION \
-    > "$OUT/summaries.out" 2> "$OUT/summaries.err"
-[ -s "$OUT/summaries.err" ] && t_fail "summaries.py: $(tail -n 3 "$OUT/summaries.err")"
-while IFS= read -r l; do
-	case $l in
-	"ok "*)		t_ok "summaries: ${l#ok }" ;;
-	"FAIL "*)	t_fail "summaries: ${l#FAIL }" ;;
-	"NOTRUN "*)	t_notrun "summaries: ${l#NOTRUN }" ;;
-	esac
-done < "$OUT/summaries.out"
-t_check "summaries.py answered (tests/out/elastic/summaries.out)" \
-    grep -q '^ok ' "$OUT/summaries.out"
-# It must be able to fail: a summary whose result is not what was indexed.
-# shellcheck disable=SC2086
-cat $SUM_TX | jq -c 'if .opensmtpd.tx.result == "commit"
-    then .opensmtpd.tx.result = "rollback" else . end' > "$OUT/mut/sum-tx.json"
-if python3 "$HERE/summaries.py" "$URL" --tx "$OUT/mut/sum-tx.json" \
-    --session $SUM_SESSION 2>&1 | grep -q '^FAIL messages by result'; then
-	t_ok "summaries.py fails on summaries that differ from the engine's"
-else
-	t_fail "summaries.py passes summaries that differ from the engine's"
-fi
-
 # ---- 4. the dashboards' queries --------------------------------------
 # >>> panels: the visualizations' and saved searches' queries against the
 # >>> engine, compared with answers computed from the records
@@ -644,6 +645,61 @@ else
 	echo "elastic: panels: not yet present"
 fi
 # <<< panels
+
+# ---- 4b. summary records, in their own data streams -------------------
+# Bulk-created into logs-opensmtpd.transaction-default and
+# logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
+# sends them): our template applies, every document = its summary, every
+# field mapped, and the questions the summary dashboard asks answered by
+# the engine as the summaries say (tests/elastic/summaries.py).  After the
+# dashboards' queries: today's panels read logs-opensmtpd.* and would count
+# the summaries too.
+for k in transaction session; do
+	SDS=logs-opensmtpd.$k-default
+	if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
+	# shellcheck disable=SC2086
+	if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
+	    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
+	    > "$OUT/index-$k.out" 2>&1; then
+		cat "$OUT/index-$k.out"
+	else
+		cat "$OUT/index-$k.out" >&2
+	fi
+	curl -s "$URL/$SDS/_settings?flat_settings=true" > "$OUT/ds-$k-settings.json"
+	curl -s "$URL/$SDS/_mapping" > "$OUT/ds-$k-mapping.json"
+	t_check "$SDS is a data stream with our template: backing index .ds-*, dynamic false, best_compression" \
+	    sh -c "jq -e 'keys | length > 0 and all(startswith(\".ds-$SDS-\"))' '$OUT/ds-$k-settings.json' >/dev/null &&
+		jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$OUT/ds-$k-mapping.json' >/dev/null &&
+		jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$OUT/ds-$k-settings.json' >/dev/null"
+	# shellcheck disable=SC2086
+	CHECK_TAG=stored-$k check_py stored "$URL" "$SDS" $files
+	# shellcheck disable=SC2086
+	CHECK_TAG=mapping-$k LOAD_NOTES=$(cat "$OUT/load1.out") \
+	    check_py mapping "$URL" "$SDS" $files
+done
+# shellcheck disable=SC2086
+python3 "$HERE/summaries.py" "$URL" --tx $SUM_TX --session $SUM_SESSION \
+    > "$OUT/summaries.out" 2> "$OUT/summaries.err"
+[ -s "$OUT/summaries.err" ] && t_fail "summaries.py: $(tail -n 3 "$OUT/summaries.err")"
+while IFS= read -r l; do
+	case $l in
+	"ok "*)		t_ok "summaries: ${l#ok }" ;;
+	"FAIL "*)	t_fail "summaries: ${l#FAIL }" ;;
+	"NOTRUN "*)	t_notrun "summaries: ${l#NOTRUN }" ;;
+	esac
+done < "$OUT/summaries.out"
+t_check "summaries.py answered (tests/out/elastic/summaries.out)" \
+    grep -q '^ok ' "$OUT/summaries.out"
+# It must be able to fail: a summary whose result is not what was indexed.
+# shellcheck disable=SC2086
+cat $SUM_TX | jq -c 'if .opensmtpd.tx.result == "commit"
+    then .opensmtpd.tx.result = "rollback" else . end' > "$OUT/mut/sum-tx.json"
+if python3 "$HERE/summaries.py" "$URL" --tx "$OUT/mut/sum-tx.json" \
+    --session $SUM_SESSION 2>&1 | grep -q '^FAIL messages by result'; then
+	t_ok "summaries.py fails on summaries that differ from the engine's"
+else
+	t_fail "summaries.py passes summaries that differ from the engine's"
+fi
 
 # ---- 5. whole syslog lines (the OpenBSD path), the pipeline cases -----
 

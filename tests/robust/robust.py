@@ -1720,6 +1720,77 @@ def case_valgrind():
         ok("valgrind syslog sink (%d datagrams)" % len(rx.msgs))
 
 
+def case_summaries():
+    """-r tx,session with the real binary: what is open when input ends or
+    TERM comes is summarized ("shutdown"), an idle session expires in
+    real time ("expired"), and the counters count the summaries."""
+    def open_session(sid, t=b"1700000000.000000"):
+        return [rep("link-connect", sid, b"c.example", b"pass",
+                    b"192.0.2.9:4000", b"192.0.2.2:25", ts=t),
+                rep("tx-begin", sid, b"0c000001", ts=t),
+                rep("tx-mail", sid, b"0c000001", b"ok", b"a@example.net",
+                    ts=t)]
+
+    def summaries(recs):
+        return [(x["event"]["dataset"], x["event"]["id"],
+                 x["opensmtpd"].get("tx", {}).get("result"),
+                 x["opensmtpd"]["session"].get("end_reason"))
+                for x in recs if x["event"]["dataset"] != "opensmtpd.event"]
+
+    want = [("opensmtpd.transaction", "00000000000000c1.t1", "aborted", None),
+            ("opensmtpd.session", "00000000000000c1.s", None, "shutdown")]
+    # end of input
+    r = run_filter("summaries-eof", [HS] + open_session("00000000000000c1"),
+                   args=["-r", "tx,session"])
+    p, recs = basics(r, sent=False, keep=True)
+    got = summaries(recs)
+    if got != want:
+        p.append("summaries %r, want %r" % (got, want))
+    if stat(r, "records") != 5:
+        p.append("records=%s, want 5 (3 events, 2 summaries)" %
+                 stat(r, "records"))
+    check("summaries of what is open at the end of input", p)
+
+    # TERM while input is still open
+    def term(proc, res):
+        wait_for(lambda: count_lines(res.path) >= 3, 10)
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: proc.poll() is not None, 10)
+    r = run_filter("summaries-term", [HS] + open_session("00000000000000c1"),
+                   args=["-r", "tx,session"], during=term)
+    p, recs = basics(r, sent=False, keep=True, streamed=False)
+    got = summaries(recs)
+    if got != want:
+        p.append("summaries %r, want %r" % (got, want))
+    check("summaries of what is open when TERM comes, exit 0", p)
+
+    # expiry in real time: timeout 1 s, so idle for 4 s by both clocks
+    hs = HS.replace(b"smtp-session-timeout|300", b"smtp-session-timeout|1")
+
+    def slow():
+        # past the pipe writer's buffer: on its way before the pause
+        yield hs + b"".join(open_session("00000000000000c1")) + b"\n" * 9000
+        time.sleep(5.5)
+        yield rep("link-connect", "00000000000000c2", b"c.example", b"pass",
+                  b"192.0.2.9:4001", b"192.0.2.2:25",
+                  ts=b"1700000010.000000")
+    r = run_filter("summaries-expiry", slow(), args=["-e", "none", "-r",
+                                                      "tx,session"])
+    p, recs = basics(r, sent=False, keep=True)
+    got = summaries(recs)
+    want_exp = [("opensmtpd.transaction", "00000000000000c1.t1", "aborted",
+                 None),
+                ("opensmtpd.session", "00000000000000c1.s", None, "expired"),
+                ("opensmtpd.session", "00000000000000c2.s", None,
+                 "shutdown")]
+    if got != want_exp:
+        p.append("summaries %r, want %r" % (got, want_exp))
+    if stat(r, "expired") != 1:
+        p.append("expired=%s, want 1" % stat(r, "expired"))
+    check("-e none -r tx,session: a session expired in real time is "
+          "summarized, nothing else written", p)
+
+
 CASES = [
     ("long", case_long_lines),
     ("nul", case_nul),
@@ -1739,6 +1810,7 @@ CASES = [
     ("socket", case_socket),
     ("fulldisk", case_full_disk),
     ("sighup", case_sighup),
+    ("summaries", case_summaries),
     ("syslog", case_syslog),
     ("valgrind", case_valgrind),
 ]

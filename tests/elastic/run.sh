@@ -606,54 +606,14 @@ else
 	t_fail "check.py stored accepts records that differ from the documents"
 fi
 
-# ---- 4. the dashboards' queries --------------------------------------
-# >>> panels: the visualizations' and saved searches' queries against the
-# >>> engine, compared with answers computed from the records
-# >>> (tests/elastic/panels.py), and the checker's own mutants.
-if [ -f "$HERE/panels.py" ]; then
-	# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
-	# engine lacks), "not exercised - " (the records cannot tell); the
-	# last line "panels: N passed, ...".  Each counts here on its own.
-	# shellcheck disable=SC2086
-	# The data view (logs-opensmtpd.*) covers the events and the
-	# summaries' data streams: the records are both.
-	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
-	    --records $RECORDS $SUM_TX $SUM_SESSION > "$OUT/panels.out" 2> "$OUT/panels.err"
-	while IFS= read -r l; do
-		case $l in
-		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
-		"FAIL - "*)		t_fail "panel: ${l#FAIL - }" ;;
-		"not run - "*)		t_notrun "panel: ${l#not run - }" ;;
-		"not exercised - "*)	t_notrun "panel (not exercised by the records): ${l#not exercised - }" ;;
-		esac
-	done < "$OUT/panels.out"
-	tail -n 1 "$OUT/panels.out" | grep -q '^panels: ' ||
-	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
-	# The checker itself must fail on wrong records and wrong panels.
-	# shellcheck disable=SC2086
-	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION \
-	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
-	while IFS= read -r l; do
-		case $l in
-		"ok - "*)	t_ok "panels.py catches: ${l#ok - }" ;;
-		"FAIL - "*)	t_fail "panels.py misses: ${l#FAIL - }" ;;
-		esac
-	done < "$OUT/panels-mutants.out"
-	tail -n 1 "$OUT/panels-mutants.out" | grep -q '^mutants: ' ||
-	    t_fail "panels_mutants.py did not finish (tests/out/elastic/panels-mutants.err): $(tail -n 3 "$OUT/panels-mutants.err")"
-else
-	echo "elastic: panels: not yet present"
-fi
-# <<< panels
-
-# ---- 4b. summary records, in their own data streams -------------------
+# ---- 3b. summary records, in their own data streams -------------------
 # Bulk-created into logs-opensmtpd.transaction-default and
 # logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
 # sends them): our template applies, every document = its summary, every
 # field mapped, and the questions the summary dashboard asks answered by
-# the engine as the summaries say (tests/elastic/summaries.py).  After the
-# dashboards' queries: today's panels read logs-opensmtpd.* and would count
-# the summaries too.
+# the engine as the summaries say (tests/elastic/summaries.py).  Before the
+# dashboards' queries: the data view logs-opensmtpd.* covers these data
+# streams, and the Summaries dashboard reads them.
 for k in transaction session; do
 	SDS=logs-opensmtpd.$k-default
 	if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
@@ -700,6 +660,46 @@ if python3 "$HERE/summaries.py" "$URL" --tx "$OUT/mut/sum-tx.json" \
 else
 	t_fail "summaries.py passes summaries that differ from the engine's"
 fi
+
+# ---- 4. the dashboards' queries --------------------------------------
+# >>> panels: the visualizations' and saved searches' queries against the
+# >>> engine, compared with answers computed from the records
+# >>> (tests/elastic/panels.py), and the checker's own mutants.
+if [ -f "$HERE/panels.py" ]; then
+	# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
+	# engine lacks), "not exercised - " (the records cannot tell); the
+	# last line "panels: N passed, ...".  Each counts here on its own.
+	# shellcheck disable=SC2086
+	# The data view (logs-opensmtpd.*) covers the events and the
+	# summaries' data streams: the records are both.
+	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
+	    --records $RECORDS $SUM_TX $SUM_SESSION > "$OUT/panels.out" 2> "$OUT/panels.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
+		"FAIL - "*)		t_fail "panel: ${l#FAIL - }" ;;
+		"not run - "*)		t_notrun "panel: ${l#not run - }" ;;
+		"not exercised - "*)	t_notrun "panel (not exercised by the records): ${l#not exercised - }" ;;
+		esac
+	done < "$OUT/panels.out"
+	tail -n 1 "$OUT/panels.out" | grep -q '^panels: ' ||
+	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
+	# The checker itself must fail on wrong records and wrong panels.
+	# shellcheck disable=SC2086
+	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION \
+	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
+	while IFS= read -r l; do
+		case $l in
+		"ok - "*)	t_ok "panels.py catches: ${l#ok - }" ;;
+		"FAIL - "*)	t_fail "panels.py misses: ${l#FAIL - }" ;;
+		esac
+	done < "$OUT/panels-mutants.out"
+	tail -n 1 "$OUT/panels-mutants.out" | grep -q '^mutants: ' ||
+	    t_fail "panels_mutants.py did not finish (tests/out/elastic/panels-mutants.err): $(tail -n 3 "$OUT/panels-mutants.err")"
+else
+	echo "elastic: panels: not yet present"
+fi
+# <<< panels
 
 # ---- 5. whole syslog lines (the OpenBSD path), the pipeline cases -----
 

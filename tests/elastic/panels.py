@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Run every saved search, visualization and map layer of the Kibana saved
+"""Run every saved search, Lens layer and map layer of the Kibana saved
 objects against Elasticsearch, and ask the same question of the records.
 
     python3 tests/elastic/panels.py --es http://127.0.0.1:9200 \\
         --objects kibana/saved-objects.ndjson --records FILE...
 
 FILE... must be exactly the records the engine holds (tests/elastic/
-index.py puts them in logs-opensmtpd.event-default).  For each panel the
-KQL query (and filters, and a linked saved search's query) is translated
-by tests/elastic/kql.py as Kibana translates it; the aggregations of the
-visState are built as Kibana's legacy visualizations request them; the
+index.py puts them in logs-opensmtpd.event-default and the summaries'
+data streams).  Panels are the dashboards' by-value Lens and Maps panels
+(and legacy visualizations or maps saved apart, if a file has them).  For
+each panel the KQL query (and filters, and a linked saved search's query)
+is translated by tests/elastic/kql.py as Kibana translates it; a Lens
+layer's columns become the aggregations Lens asks for (its bucket columns
+nested in columnOrder order, its metrics under them), as do the
+aggregations of a legacy visState; the
 engine's answer must equal the one computed here from the records: hits,
 each bucket's key and count (terms: the buckets the size and order make
 well-defined), cardinality, sum, max, min, avg; saved searches also their

@@ -258,9 +258,12 @@ function lens(kind, id, title, description, dataset, query, cols) {
 }
 
 // A Maps map by value: clients or remote servers as a grid of documents.
+// Its data view reference lives in the dashboard only (Maps' embeddable
+// finds it there by the layer's indexPatternRefName); the attributes keep
+// no references of their own, unlike Lens's.
 function geoMap(id, title, description, dataset, query, geoField, label) {
 	const ref = 'layer_1_source_index_pattern';
-	return {
+	return { attributes: {
 		title: title,
 		description: description,
 		layerListJSON: JSON.stringify([
@@ -293,8 +296,7 @@ function geoMap(id, title, description, dataset, query, geoField, label) {
 			settings: { autoFitToDataBounds: false },
 		}),
 		uiStateJSON: JSON.stringify({ isLayerTOCOpen: true, openTOCDetails: [] }),
-		references: [{ name: ref, type: 'index-pattern', id: DV }],
-	};
+	}, references: [{ name: ref, type: 'index-pattern', id: DV }] };
 }
 
 function search(id, title, description, query, columns) {
@@ -335,8 +337,8 @@ function dashboard(id, title, description, panels) {
 	const seen = new Set();
 	panels.forEach(([kind, value, x, y, w, h]) => {
 		const i = kind === 'search' ? value : kind === 'markdown' ? id + '-about' :
-		    (value.state ? Object.keys(value.state.datasourceStates.formBased.layers)[0] :
-		    JSON.parse(value.layerListJSON)[1].id.replace(/-layer$/, ''));
+		    kind === 'lens' ? Object.keys(value.state.datasourceStates.formBased.layers)[0] :
+		    JSON.parse(value.attributes.layerListJSON)[1].id.replace(/-layer$/, '');
 		if (seen.has(i)) throw new Error('saved-objects.js: panel ' + i + ' twice in ' + id);
 		seen.add(i);
 		const p = { version: PANEL_VERSION, type: kind === 'markdown' ? 'visualization' : kind,
@@ -351,6 +353,11 @@ function dashboard(id, title, description, panels) {
 				params: { fontSize: 12, openLinksInNewTab: false, markdown: value },
 				uiState: {}, data: { aggs: [], searchSource: { query: kql(''), filter: [] } },
 			} };
+		} else if (kind === 'map') {
+			p.embeddableConfig = { enhancements: {}, attributes: value.attributes,
+			    isLayerTOCOpen: true, hiddenLayers: [] };
+			for (const r of value.references)
+				refs.push({ name: i + ':' + r.name, type: r.type, id: r.id });
 		} else {
 			p.embeddableConfig = { enhancements: {}, attributes: value };
 			for (const r of value.references)

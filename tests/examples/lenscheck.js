@@ -393,14 +393,21 @@ for (const o of objects) {
 			}
 			const at = cfg.attributes;
 			if (!check(at, pw + ': neither by reference nor by value')) continue;
+			// Lens keeps its references in its attributes too (its
+			// embeddable replaces them with the dashboard's on inject);
+			// Maps' attributes have none (its embeddable looks the
+			// dashboard's up by indexPatternRefName).
 			const inner = at.references || [];
+			if (p.type === 'map')
+				check(at.references === undefined, pw + ': map attributes with references of their own');
 			for (const r of inner)
 				check(pref.some((x) => x.name === r.name && x.type === r.type && x.id === r.id),
 				    pw + ': reference ' + r.name + ' of its attributes is not lifted to the dashboard as ' +
 				    p.panelIndex + ':' + r.name);
-			for (const r of pref)
-				check(inner.some((x) => x.name === r.name && x.id === r.id),
-				    pw + ': dashboard reference ' + p.panelIndex + ':' + r.name + ' is not in its attributes');
+			if (p.type === 'lens')
+				for (const r of pref)
+					check(inner.some((x) => x.name === r.name && x.id === r.id),
+					    pw + ': dashboard reference ' + p.panelIndex + ':' + r.name + ' is not in its attributes');
 			const ds = p.type === 'lens' ? checkLens(at, pref, pw) : checkMap(at, pref, pw);
 			if (!ds && dashFilter) fail(pw + ': (the dashboard filter does not pin a dataset either)');
 		}

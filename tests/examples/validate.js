@@ -480,8 +480,13 @@ for (const o of objects) {
 			const cfg = p.embeddableConfig || {};
 			if (p.panelRefName) used.push([p.panelIndex + ':' + p.panelRefName, p.type]);
 			else if (cfg.attributes) {
+				// Lens: its references; Maps: its layers' data views.
 				for (const r of cfg.attributes.references || [])
 					used.push([p.panelIndex + ':' + r.name, r.type]);
+				if (p.type === 'map')
+					for (const l of JSON.parse(cfg.attributes.layerListJSON || '[]'))
+						if ((l.sourceDescriptor || {}).indexPatternRefName)
+							used.push([p.panelIndex + ':' + l.sourceDescriptor.indexPatternRefName, 'index-pattern']);
 			} else if (!(cfg.savedVis && cfg.savedVis.type === 'markdown'))
 				fail(where + ': panel ' + p.panelIndex + ' has neither panelRefName nor attributes');
 		}

@@ -35,7 +35,8 @@ CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
-		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink
+		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
+		tests/unit/test_stats
 TEST_JSON=	tests/unit/jsoncheck
 
 .SUFFIXES: .c .o
@@ -61,6 +62,7 @@ tests/unit/test_session: tests/unit/test_session.c
 tests/unit/test_render: tests/unit/test_render.c
 tests/unit/test_escape: tests/unit/test_escape.c
 tests/unit/test_sink: tests/unit/test_sink.c
+tests/unit/test_stats: tests/unit/test_stats.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)
@@ -83,7 +85,7 @@ check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
 	-@$(MAKE) check-fuzz
 	@sh tests/summary.sh
 
-check-unit: $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) $(TEST_JSON)
 	@sh tests/unit/run.sh $(UNIT_TESTS)
 
 check-golden: $(PROG) $(TEST_JSON)

@@ -424,6 +424,32 @@ report_line(struct filter *f, const struct report *r)
 	session_expire(&f->sessions);
 }
 
+/*
+ * The self-statistics record (-i), at wall time now_us: out through the
+ * same callbacks as the event records, within the same cap.  It is not
+ * counted in stats.records (that counts event records); the sink counts
+ * it as written or dropped like any record.  queue_bytes: what waits in
+ * the sink now.
+ */
+void
+filter_stats(struct filter *f, int64_t now_us, unsigned int interval_s,
+    uint64_t queue_bytes)
+{
+	char	*out = NULL;
+	size_t	 n;
+
+	if (f->space_cb != NULL)
+		out = f->space_cb(f->cb_arg, f->reccap);
+	n = stats_record(&f->rconf, now_us, interval_s, queue_bytes,
+	    out ? out : f->rec, f->reccap);
+	if (n == 0)
+		return;
+	if (out != NULL)
+		f->commit_cb(f->cb_arg, n);
+	else if (f->record_cb != NULL)
+		f->record_cb(f->cb_arg, f->rec, n);
+}
+
 /* Microseconds of a clock that does not jump with the wall clock. */
 static int64_t
 mono_now(void)

@@ -110,12 +110,12 @@ ecs_event(struct rctx *c)
 	W_WORD(&c->w, cat_type[r->event]);
 	if (outcome != NULL) {
 		W(c, ",\"outcome\":\"");
-		w_raw(&c->w, outcome, strlen(outcome));
+		w_str(&c->w, outcome);
 		W(c, "\"");
 	}
 	if (reason != NULL) {
 		W(c, ",\"reason\":\"");
-		w_raw(&c->w, reason, strlen(reason));
+		w_str(&c->w, reason);
 		W(c, "\"");
 	}
 	/* nanoseconds in a signed 64-bit long: about 292 years at most */

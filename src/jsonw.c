@@ -86,6 +86,13 @@ w_u64_fmt(char *end, uint64_t v)
 	return (p);
 }
 
+/* A C string that needs no escaping (a word of the filter's own). */
+void
+w_str(struct wbuf *w, const char *s)
+{
+	w_raw(w, s, strlen(s));
+}
+
 /* A text straight from the line, escaped now. */
 void
 w_slice(struct wbuf *w, const char *s, size_t n)
@@ -135,10 +142,21 @@ render_time(char *buf, int64_t us)
 	}
 	memcpy(buf, cbuf, 19);
 	buf[19] = '.';
-	for (i = 25; i >= 20; i--) {
-		buf[i] = '0' + frac % 10;
-		frac /= 10;
+	if (frac < 0) {		/* never from a report: as it always was */
+		for (i = 25; i >= 20; i--) {
+			buf[i] = '0' + frac % 10;
+			frac /= 10;
+		}
+		goto end;
 	}
+	/* three pairs of digits */
+	i = frac / 10000;
+	memcpy(buf + 20, digits2 + 2 * i, 2);
+	frac -= i * 10000;
+	i = frac / 100;
+	memcpy(buf + 22, digits2 + 2 * i, 2);
+	memcpy(buf + 24, digits2 + 2 * (frac - i * 100), 2);
+ end:
 	buf[26] = 'Z';
 	buf[27] = '\0';
 	return (27);

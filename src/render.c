@@ -65,6 +65,11 @@ static void	 r_truncation(struct rctx *);
 		(p) += sizeof(lit) - 1;					\
 	} while (0)
 
+static const uint32_t powers10[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000
+};
+
 static const struct slice tx_results[] = {
 	WORD(""), WORD("commit"), WORD("rollback"), WORD("aborted")
 };
@@ -584,10 +589,21 @@ r_session(struct rctx *c)
 static char *
 put_u32(char *p, uint32_t v)
 {
-	char	 num[24], *q = w_u64_fmt(num + sizeof(num), v);
-	size_t	 n = num + sizeof(num) - q;
+	size_t	 n;
 
-	memcpy(p, q, n);
+	/* counts are small: the digits written in place, not copied */
+	if (v < 10)
+		n = 1;
+	else if (v < 100)
+		n = 2;
+	else if (v < 1000)
+		n = 3;
+	else if (v < 10000)
+		n = 4;
+	else
+		for (n = 5; n < 10 && v >= powers10[n]; n++)
+			;
+	(void)w_u64_fmt(p + n, v);
 	return (p + n);
 }
 

@@ -69,6 +69,8 @@ $(TEST_JSON): tests/unit/jsoncheck.c
 
 tests/bench/gen: tests/bench/gen.c
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/gen.c
+tests/bench/dgram-sink: tests/bench/dgram-sink.c
+	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/dgram-sink.c
 
 # `make check` runs every suite, each adds its counts to tests/out/results,
 # and check-summary prints the total (and fails if anything failed).
@@ -139,7 +141,7 @@ demo: deps-demo all
 deps-demo:
 	@DEPS=install sh mk/deps.sh demo
 
-bench: all tests/bench/gen
+bench: all tests/bench/gen tests/bench/dgram-sink
 	@sh tests/bench/run.sh
 
 fuzz:
@@ -151,7 +153,8 @@ install: $(PROG)
 	install -m 0644 filter-jsonlog.8 $(DESTDIR)$(MANDIR)/man8/filter-jsonlog.8
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
+	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen \
+	    tests/bench/dgram-sink
 	rm -rf tests/out tests/asan-build tests/fuzz/build
 
 .PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-package package check-fuzz check-robust \

@@ -27,6 +27,7 @@
 #define JSONW_H
 
 extern char	 w_hex2[256][2];	/* "00" to "ff" */
+extern const char w_digits2[201];	/* "00" to "99" */
 
 void		 w_init(void);
 void		 w_u64(struct wbuf *, uint64_t);

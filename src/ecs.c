@@ -154,7 +154,14 @@ ecs_event(struct rctx *c)
 		break;
 	}
 	ecs_outcome(c, &outcome, &reason);
-	sq = w_u64_fmt(seq + sizeof(seq), s->seq);
+	if (s->seq < 100) {	/* most sessions: no division */
+		sq = seq + sizeof(seq) - (s->seq < 10 ? 1 : 2);
+		if (s->seq < 10)
+			*sq = '0' + s->seq;
+		else
+			memcpy(sq, w_digits2 + 2 * s->seq, 2);
+	} else
+		sq = w_u64_fmt(seq + sizeof(seq), s->seq);
 	nsq = seq + sizeof(seq) - sq;
 
 	/*

@@ -47,7 +47,7 @@ static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
 static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
-static char	*put_u32(char *, uint32_t);
+static inline char *put_u32(char *, uint32_t);
 static void	 r_link(struct rctx *);
 static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
@@ -586,23 +586,22 @@ r_session(struct rctx *c)
 }
 
 /* The decimal digits of v at p (at most 10); where they end. */
-static char *
+static inline char *
 put_u32(char *p, uint32_t v)
 {
 	size_t	 n;
 
 	/* counts are small: the digits written in place, not copied */
-	if (v < 10)
-		n = 1;
-	else if (v < 100)
-		n = 2;
-	else if (v < 1000)
-		n = 3;
-	else if (v < 10000)
-		n = 4;
-	else
-		for (n = 5; n < 10 && v >= powers10[n]; n++)
-			;
+	if (v < 10) {
+		*p = '0' + v;
+		return (p + 1);
+	}
+	if (v < 100) {
+		memcpy(p, w_digits2 + 2 * v, 2);
+		return (p + 2);
+	}
+	for (n = 3; n < 10 && v >= powers10[n]; n++)
+		;
 	(void)w_u64_fmt(p + n, v);
 	return (p + n);
 }

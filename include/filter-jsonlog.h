@@ -154,7 +154,9 @@ struct report {
 	struct slice	 params;	/* everything after the session id */
 	int		 has_params;
 	uint32_t	 present;	/* bit (1 << F_x) per field present */
-	struct slice	 f[F__COUNT];
+	struct slice	 f[F__COUNT];	/* valid: the fields of the event's
+					   layout (absent: empty); the rest
+					   are left as they were */
 	int		 result;	/* enum rpt_result of F_RESULT */
 	uint32_t	 msgid;
 	uint64_t	 evpid;

@@ -69,6 +69,8 @@ SYSLOG_RATES = [int(x) for x in os.environ.get(
 DGRAM_RATES = [int(x) for x in os.environ.get(
     'BENCH_DGRAM_RATES', '100000 200000 400000').split()]
 SEED = env_int('BENCH_SEED', 1, 1)
+# the scaling part's file runs: at k=100k the output is about 6 GB
+SCALE_FILE_RUNS = env_int('BENCH_SCALE_FILE_RUNS', 1, 1)
 CG_EVENTS = env_int('BENCH_CG_EVENTS', 100000, 20000)
 SESSIONS_MAX = env_int('BENCH_SESSIONS_MAX', 250000, 250000)
 SCALE = [int(x) for x in os.environ.get(
@@ -634,7 +636,7 @@ def scaling_file(warm, main, k):
     events = report_events(both)
     out = os.path.join(TMP, 'sc-out.json')
     files, writes = [], []
-    for rep in range(RUNS):
+    for rep in range(SCALE_FILE_RUNS):
         if os.path.exists(out):
             os.unlink(out)
         settle_disk()
@@ -644,6 +646,7 @@ def scaling_file(warm, main, k):
                             errfile('scale-file')):
             break
         files.append(r['wall_s'])
+        out_bytes = os.path.getsize(out)
         writes.append(write_only(out)['wall_s'])
     for f in (both, out):
         if os.path.exists(f):
@@ -653,6 +656,7 @@ def scaling_file(warm, main, k):
     return {'file_events': events, 'file_wall_s': min(files),
             'write_wall_s': min(writes),
             'file_events_per_s': events / min(files),
+            'file_out_bytes': out_bytes,
             'file_ratio_vs_write': min(files) / min(writes)}
 
 
@@ -1058,7 +1062,9 @@ def table(results, meta):
             last['cpu_ns_per_event'] / max(base, 1e-9)))
         say('  (file ev/s, x write: warm-up and events through -o FILE, '
             'best of %d, and that time over cat of the output into a '
-            'file)' % RUNS)
+            'file; output %s GB at the last k)' % (
+                SCALE_FILE_RUNS,
+                fmt_n(last.get('file_out_bytes', 0) / 1e9, 1)))
     sl = results.get('syslog')
     if sl:
         say()

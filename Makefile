@@ -37,7 +37,7 @@ OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
 		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
-		tests/unit/test_summary
+		tests/unit/test_summary tests/unit/test_stats
 TEST_JSON=	tests/unit/jsoncheck
 
 .SUFFIXES: .c .o
@@ -64,12 +64,15 @@ tests/unit/test_render: tests/unit/test_render.c
 tests/unit/test_escape: tests/unit/test_escape.c
 tests/unit/test_sink: tests/unit/test_sink.c
 tests/unit/test_summary: tests/unit/test_summary.c
+tests/unit/test_stats: tests/unit/test_stats.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)
 
 tests/bench/gen: tests/bench/gen.c
 	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/gen.c
+tests/bench/dgram-sink: tests/bench/dgram-sink.c
+	$(CC) $(ALL_CFLAGS) -o $@ tests/bench/dgram-sink.c
 
 # `make check` runs every suite, each adds its counts to tests/out/results,
 # and check-summary prints the total (and fails if anything failed).
@@ -86,7 +89,7 @@ check: deps-check all $(UNIT_TESTS) $(TEST_JSON)
 	-@$(MAKE) check-fuzz
 	@sh tests/summary.sh
 
-check-unit: $(UNIT_TESTS)
+check-unit: $(UNIT_TESTS) $(TEST_JSON)
 	@sh tests/unit/run.sh $(UNIT_TESTS)
 
 check-golden: $(PROG) $(TEST_JSON)
@@ -140,7 +143,7 @@ demo: deps-demo all
 deps-demo:
 	@DEPS=install sh mk/deps.sh demo
 
-bench: all tests/bench/gen
+bench: all tests/bench/gen tests/bench/dgram-sink
 	@sh tests/bench/run.sh
 
 fuzz:
@@ -152,7 +155,8 @@ install: $(PROG)
 	install -m 0644 filter-jsonlog.8 $(DESTDIR)$(MANDIR)/man8/filter-jsonlog.8
 
 clean:
-	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen
+	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen \
+	    tests/bench/dgram-sink
 	rm -rf tests/out tests/asan-build tests/fuzz/build
 
 .PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-package package check-fuzz check-robust \

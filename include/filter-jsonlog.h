@@ -154,7 +154,9 @@ struct report {
 	struct slice	 params;	/* everything after the session id */
 	int		 has_params;
 	uint32_t	 present;	/* bit (1 << F_x) per field present */
-	struct slice	 f[F__COUNT];
+	struct slice	 f[F__COUNT];	/* valid: the fields of the event's
+					   layout (absent: empty); the rest
+					   are left as they were */
 	int		 result;	/* enum rpt_result of F_RESULT */
 	uint32_t	 msgid;
 	uint64_t	 evpid;
@@ -517,10 +519,15 @@ struct stats {
 	uint64_t	 expired;
 	uint64_t	 evicted;
 	uint64_t	 capped;	/* recipients/envelopes past the caps */
+	uint64_t	 written_bytes;	/* bytes the sink handed to the kernel */
 };
 extern struct stats stats;
 
+#define FJ_INTERVAL_MAX	86400		/* -i: seconds between stats records */
+
 size_t		 stats_line(char *, size_t);
+size_t		 stats_record(const struct render_conf *, int64_t,
+		    unsigned int, uint64_t, char *, size_t);
 
 /* log.c: diagnostics to stderr, rate-limited. */
 void		 log_init(const char *, int);
@@ -569,6 +576,7 @@ void		 filter_commit(struct filter *, size_t);
 void		 filter_feed(struct filter *, const char *, size_t);
 void		 filter_eof(struct filter *);
 void		 filter_line(struct filter *, const char *, size_t);
+void		 filter_stats(struct filter *, int64_t, unsigned int, uint64_t);
 int		 filter_events(const char *, uint32_t *, const char **);
 
 /* sink.c */

@@ -27,18 +27,51 @@
 #define JSONW_H
 
 extern char	 w_hex2[256][2];	/* "00" to "ff" */
+extern const char w_digits2[201];	/* "00" to "99" */
 
 void		 w_init(void);
 void		 w_u64(struct wbuf *, uint64_t);
 char		*w_u64_fmt(char *, uint64_t);	/* at most 20 digits */
 void		 w_slice(struct wbuf *, const char *, size_t);
+void		 w_str(struct wbuf *, const char *);
 void		 w_time(struct wbuf *, int64_t);
 
 /* Hot: inlined so that the many fixed-size copies become moves. */
+static inline void w_copy(char *, const char *, size_t)
+		    __attribute__((__always_inline__));
 static inline void w_raw(struct wbuf *, const char *, size_t)
 		    __attribute__((__always_inline__));
 static inline void w_key_estr(struct wbuf *, int *, const char *, size_t,
 		    const struct estr *) __attribute__((__always_inline__));
+
+/*
+ * memcpy, without a call for the short copies of variable length that a
+ * record is mostly made of (names, ids, numbers): two overlapping moves.
+ */
+static inline void
+w_copy(char *d, const char *s, size_t n)
+{
+	uint64_t	 a, b;
+	uint32_t	 x, y;
+
+	if (__builtin_constant_p(n) || n > 16)
+		memcpy(d, s, n);
+	else if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		memcpy(d, &x, 4);
+		memcpy(d + n - 4, &y, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
+	}
+}
 
 /* n bytes, or nothing and the overflow flag when they do not fit. */
 static inline void
@@ -50,7 +83,7 @@ w_raw(struct wbuf *w, const char *s, size_t n)
 		w->end = w->p;
 		return;
 	}
-	memcpy(w->p, s, n);
+	w_copy(w->p, s, n);
 	w->p += n;
 }
 

@@ -30,6 +30,7 @@ static void	 ecs_endpoint(struct rctx *, const char *, size_t,
 static void	 ecs_outcome(const struct rctx *, const char **,
 		    const char **);
 static int	 has_domain(const struct estr *);
+static char	*event_prefix(char *, const struct report *);
 
 /* The filter responses that say how the event ended. */
 static const struct {
@@ -69,6 +70,64 @@ static const struct slice cat_type[RPT__COUNT] = {
 	[RPT_FILTER_RESPONSE] = CT("email", "\"info\"")
 };
 
+/* A string literal at p, which moves past it (room is known). */
+#define PUT_LIT(p, lit)	do {						\
+		memcpy((p), "" lit, sizeof(lit) - 1);			\
+		(p) += sizeof(lit) - 1;					\
+	} while (0)
+
+#define EV_OPEN	",\"event\":{\"kind\":\"event\",\"module\":\"opensmtpd\"," \
+		"\"dataset\":\"opensmtpd.event\",\"provider\":\""
+/*
+ * The longest head: the opening, a subsystem of 32 bytes and an event
+ * name of 64 (protocol.c's limits), the sequence twice, the id, the
+ * longest category and type.
+ */
+#define HEAD_MAX	(sizeof(EV_OPEN) + 32 + 64 + 2 * 20 + 16 + 128)
+#define PREFIX_MAX	(sizeof(EV_OPEN) + 32 + 64 + 32)
+
+/*
+ * `,"event":{… "provider":"<subsystem>","action":"<event>","sequence":`
+ * at p; where it ends.  Known subsystems and events from a table made
+ * once.
+ */
+static char *
+event_prefix(char *p, const struct report *r)
+{
+	static struct {
+		char		 b[PREFIX_MAX];
+		size_t		 len;
+	}		 made[SUB_KNOWN][RPT_UNKNOWN];
+	const char	*name;
+	char		*q;
+
+	if (r->subsys == SUB_OTHER || r->event == RPT_UNKNOWN) {
+		PUT_LIT(p, EV_OPEN);
+		memcpy(p, r->subsys_name.p, r->subsys_name.len);
+		p += r->subsys_name.len;
+		PUT_LIT(p, "\",\"action\":\"");
+		memcpy(p, r->event_name.p, r->event_name.len);
+		p += r->event_name.len;
+		PUT_LIT(p, "\",\"sequence\":");
+		return (p);
+	}
+	if (made[r->subsys][r->event].len == 0) {
+		q = made[r->subsys][r->event].b;
+		PUT_LIT(q, EV_OPEN);
+		memcpy(q, subsys_names[r->subsys].p,
+		    subsys_names[r->subsys].len);
+		q += subsys_names[r->subsys].len;
+		PUT_LIT(q, "\",\"action\":\"");
+		name = protocol_event_name(r->event);
+		memcpy(q, name, strlen(name));
+		q += strlen(name);
+		PUT_LIT(q, "\",\"sequence\":");
+		made[r->subsys][r->event].len = q - made[r->subsys][r->event].b;
+	}
+	memcpy(p, made[r->subsys][r->event].b, made[r->subsys][r->event].len);
+	return (p + made[r->subsys][r->event].len);
+}
+
 /* event.*: what happened, its ECS category and type, outcome, duration. */
 void
 ecs_event(struct rctx *c)
@@ -76,57 +135,75 @@ ecs_event(struct rctx *c)
 	const struct report	*r = c->r;
 	const struct session	*s = c->s;
 	const char		*outcome, *reason;
-	char			 seq[24], *sq;
-	int64_t			 start = -1;
+	char			 seq[24], *sq, buf[HEAD_MAX], *p, *start;
+	size_t			 nsq;
+	int64_t			 begin = -1;
 
 	switch (r->event) {
 	case RPT_LINK_DISCONNECT:
 	case RPT_TIMEOUT:
 		if (s->connected)
-			start = s->start_us;
+			begin = s->start_us;
 		break;
 	case RPT_TX_COMMIT:
 	case RPT_TX_ROLLBACK:
 		if (c->tx != NULL)
-			start = c->tx->begin_us;	/* -1: unknown */
+			begin = c->tx->begin_us;	/* -1: unknown */
 		break;
 	default:
 		break;
 	}
 	ecs_outcome(c, &outcome, &reason);
-	sq = w_u64_fmt(seq + sizeof(seq), s->seq);
+	if (s->seq < 100) {	/* most sessions: no division */
+		sq = seq + sizeof(seq) - (s->seq < 10 ? 1 : 2);
+		if (s->seq < 10)
+			*sq = '0' + s->seq;
+		else
+			memcpy(sq, w_digits2 + 2 * s->seq, 2);
+	} else
+		sq = w_u64_fmt(seq + sizeof(seq), s->seq);
+	nsq = seq + sizeof(seq) - sq;
 
-	W(c, ",\"event\":{\"kind\":\"event\",\"module\":\"opensmtpd\","
-	    "\"dataset\":\"opensmtpd.event\",\"provider\":\"");
-	w_raw(&c->w, r->subsys_name.p, r->subsys_name.len);
-	W(c, "\",\"action\":\"");
-	w_raw(&c->w, r->event_name.p, r->event_name.len);
-	W(c, "\",\"sequence\":");
-	w_raw(&c->w, sq, seq + sizeof(seq) - sq);
-	W(c, ",\"id\":\"");
-	w_raw(&c->w, r->idstr, 16);
-	W(c, ".");
-	w_raw(&c->w, sq, seq + sizeof(seq) - sq);
-	W_WORD(&c->w, cat_type[r->event]);
+	/*
+	 * Up to the category and type in one go, with one bounds check:
+	 * straight into the record when it has room, else through buf.
+	 */
+	p = (size_t)(c->w.end - c->w.p) >= HEAD_MAX ? c->w.p : buf;
+	start = p;
+	p = event_prefix(p, r);
+	w_copy(p, sq, nsq);
+	p += nsq;
+	PUT_LIT(p, ",\"id\":\"");
+	memcpy(p, r->idstr, 16);
+	p += 16;
+	*p++ = '.';
+	w_copy(p, sq, nsq);
+	p += nsq;
+	memcpy(p, cat_type[r->event].p, cat_type[r->event].len);
+	p += cat_type[r->event].len;
+	if (start == c->w.p)
+		c->w.p = p;
+	else
+		w_raw(&c->w, buf, p - buf);
 	if (outcome != NULL) {
 		W(c, ",\"outcome\":\"");
-		w_raw(&c->w, outcome, strlen(outcome));
+		w_str(&c->w, outcome);
 		W(c, "\"");
 	}
 	if (reason != NULL) {
 		W(c, ",\"reason\":\"");
-		w_raw(&c->w, reason, strlen(reason));
+		w_str(&c->w, reason);
 		W(c, "\"");
 	}
 	/* nanoseconds in a signed 64-bit long: about 292 years at most */
-	if (start >= 0 && start <= r->time_us &&
-	    r->time_us - start <= INT64_MAX / 1000) {
+	if (begin >= 0 && begin <= r->time_us &&
+	    r->time_us - begin <= INT64_MAX / 1000) {
 		W(c, ",\"start\":\"");
-		w_time(&c->w, start);
+		w_time(&c->w, begin);
 		W(c, "\",\"end\":\"");
 		w_time(&c->w, r->time_us);
 		W(c, "\",\"duration\":");
-		w_u64(&c->w, (uint64_t)(r->time_us - start) * 1000);
+		w_u64(&c->w, (uint64_t)(r->time_us - begin) * 1000);
 	}
 	W(c, "}");
 }

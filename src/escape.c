@@ -60,6 +60,30 @@ static void	 arena_put(struct session *, struct estr *, const char *,
 static char	*arena_move(struct estr *, char *);
 static int	 session_texts(struct session *, struct estr **);
 
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+/* Some byte of x is zero (an exact test for "any", not for which). */
+#define HAS_ZERO(x)	(((x) - ONES) & ~(x) & HIGHS)
+
+/*
+ * Do the 8 bytes at p need no escaping: none below 0x20, above 0x7e, '"'
+ * or '\\'?  (cls[] says the same of each byte.)
+ */
+static inline int
+plain8(const unsigned char *p)
+{
+	uint64_t	 x;
+
+	memcpy(&x, p, sizeof(x));
+	/* bytes >= 0x80; then < 0x20 (x + 0x60 has no carry out of a byte
+	   below 0x80, so bit 7 stays clear only for those); 0x7f, '"', '\\' */
+	return ((x & HIGHS) == 0 &&
+	    ((x + ONES * 0x60) & HIGHS) == HIGHS &&
+	    !HAS_ZERO(x ^ (ONES * 0x7f)) &&
+	    !HAS_ZERO(x ^ (ONES * '"')) &&
+	    !HAS_ZERO(x ^ (ONES * '\\')));
+}
+
 /*
  * Escape n bytes of s into out, which has room for ESCAPE_MAX(n) bytes;
  * return the length written.  No quotes are added.
@@ -74,7 +98,11 @@ escape_json(char *out, const char *s, size_t n)
 	int			 k;
 
 	while (p < end) {
-		for (run = p; p < end && cls[*p] == 0; p++)
+		run = p;
+		/* eight bytes at a time while none needs escaping */
+		while (end - p >= 8 && plain8(p))
+			p += 8;
+		for (; p < end && cls[*p] == 0; p++)
 			;
 		if (p > run) {
 			memcpy(o, run, p - run);

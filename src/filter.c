@@ -470,6 +470,32 @@ emit(struct filter *f, const struct session *s, const struct report *r,
 }
 
 /*
+ * The self-statistics record (-i), at wall time now_us: out through the
+ * same callbacks as the event records, within the same cap.  It is not
+ * counted in stats.records (the events' records and the summaries); the
+ * sink counts it as written or dropped like any record.  queue_bytes:
+ * what waits in the sink now.
+ */
+void
+filter_stats(struct filter *f, int64_t now_us, unsigned int interval_s,
+    uint64_t queue_bytes)
+{
+	char	*out = NULL;
+	size_t	 n;
+
+	if (f->space_cb != NULL)
+		out = f->space_cb(f->cb_arg, f->reccap);
+	n = stats_record(&f->rconf, now_us, interval_s, queue_bytes,
+	    out ? out : f->rec, f->reccap);
+	if (n == 0)
+		return;
+	if (out != NULL)
+		f->commit_cb(f->cb_arg, n);
+	else if (f->record_cb != NULL)
+		f->record_cb(f->cb_arg, f->rec, n);
+}
+
+/*
  * A transaction that the event is about to replace (a tx-begin, or an
  * event of another message) and that has no summary yet: smtp-out's
  * rolled back one, waiting in case it went on, or one that never ended.

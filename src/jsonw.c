@@ -30,7 +30,7 @@
 #include "jsonw.h"
 
 /* "00" to "99", and "00" to "ff": two digits per step. */
-static const char digits2[] =
+const char	 w_digits2[201] =
     "0001020304050607080910111213141516171819"
     "2021222324252627282930313233343536373839"
     "4041424344454647484950515253545556575859"
@@ -75,15 +75,22 @@ w_u64_fmt(char *end, uint64_t v)
 	while (v >= 100) {
 		i = (int)(v % 100) * 2;
 		v /= 100;
-		*--p = digits2[i + 1];
-		*--p = digits2[i];
+		*--p = w_digits2[i + 1];
+		*--p = w_digits2[i];
 	}
 	if (v >= 10) {
-		*--p = digits2[v * 2 + 1];
-		*--p = digits2[v * 2];
+		*--p = w_digits2[v * 2 + 1];
+		*--p = w_digits2[v * 2];
 	} else
 		*--p = '0' + (char)v;
 	return (p);
+}
+
+/* A C string that needs no escaping (a word of the filter's own). */
+void
+w_str(struct wbuf *w, const char *s)
+{
+	w_raw(w, s, strlen(s));
 }
 
 /* A text straight from the line, escaped now. */
@@ -113,6 +120,11 @@ w_time(struct wbuf *w, int64_t us)
 {
 	char	 buf[28];
 
+	/* in place when there is room, its NUL included */
+	if ((size_t)(w->end - w->p) >= sizeof(buf)) {
+		w->p += render_time(w->p, us);
+		return;
+	}
 	w_raw(w, buf, render_time(buf, us));
 }
 
@@ -135,10 +147,21 @@ render_time(char *buf, int64_t us)
 	}
 	memcpy(buf, cbuf, 19);
 	buf[19] = '.';
-	for (i = 25; i >= 20; i--) {
-		buf[i] = '0' + frac % 10;
-		frac /= 10;
+	if (frac < 0) {		/* never from a report: as it always was */
+		for (i = 25; i >= 20; i--) {
+			buf[i] = '0' + frac % 10;
+			frac /= 10;
+		}
+		goto end;
 	}
+	/* three pairs of digits */
+	i = frac / 10000;
+	memcpy(buf + 20, w_digits2 + 2 * i, 2);
+	frac -= i * 10000;
+	i = frac / 100;
+	memcpy(buf + 22, w_digits2 + 2 * i, 2);
+	memcpy(buf + 24, w_digits2 + 2 * (frac - i * 100), 2);
+ end:
 	buf[26] = 'Z';
 	buf[27] = '\0';
 	return (27);

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filter-jsonlog.h"
@@ -45,6 +46,9 @@ static struct filter	 filter;
 static struct sink	*sink;
 static struct event	 ev_in, ev_out, ev_retry;
 static struct event	 ev_term, ev_int, ev_hup, ev_usr1;
+static struct event	 ev_stats;
+static unsigned int	 interval;	/* -i: seconds, 0: no stats records */
+static int64_t		 stats_next;	/* monotonic us: the next one is due */
 static int		 out_armed;
 static int		 in_stream;	/* stdin is a socket or a pipe */
 
@@ -64,6 +68,9 @@ static void	 on_register(void *, const char *, size_t);
 static void	 flush_sink(void);
 static __dead void finish(void);
 static void	 print_stats(void);
+static void	 on_stats(int, short, void *);
+static void	 stats_write(void);
+static int64_t	 clock_us(clockid_t);
 static void	 sandbox_init(const char *, int);
 static void	 fds_init(void);
 static void	 input_init(void);
@@ -80,6 +87,7 @@ struct options {
 	size_t		 cap;
 	size_t		 nsess;
 	int		 facility;
+	unsigned int	 interval;
 };
 
 int
@@ -102,6 +110,7 @@ main(int argc, char *argv[])
 	/* with -o -, stdout carries records: it is not smtpd */
 	if (o.out == NULL || strcmp(o.out, "-") != 0)
 		filter.register_cb = on_register;
+	interval = o.interval;
 
 	input_init();
 	events_init();
@@ -124,7 +133,7 @@ options_parse(struct options *o, int argc, char *argv[])
 	o->cap = FJ_SIZE_DEFAULT;
 	o->nsess = FJ_SESSIONS_DEFAULT;
 	o->facility = 2;	/* mail */
-	while ((ch = getopt(argc, argv, "Ve:f:n:o:r:S:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "Ve:f:i:n:o:r:S:s:t:")) != -1) {
 		switch (ch) {
 		case 'V':
 			printf("filter-jsonlog %s\n", FJ_VERSION);
@@ -138,6 +147,14 @@ options_parse(struct options *o, int argc, char *argv[])
 			if ((o->facility = sink_facility(optarg)) == -1)
 				errx(1, "-f %s: unknown syslog facility",
 				    optarg);
+			break;
+		case 'i':
+			o->interval = strtonum(optarg, 0, FJ_INTERVAL_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "-i %s: stats interval is %s "
+				    "(0 to %d seconds, 0: none)", optarg,
+				    errstr, FJ_INTERVAL_MAX);
 			break;
 		case 'n':
 			o->nsess = strtonum(optarg, 1, FJ_SESSIONS_MAX,
@@ -233,15 +250,22 @@ events_init(void)
 	} else
 		signal(SIGINT, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
+	if (interval > 0) {
+		struct timeval	 tv = { interval, 0 };
+
+		evtimer_set(&ev_stats, on_stats, NULL);
+		evtimer_add(&ev_stats, &tv);
+	}
 }
 
 static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: filter-jsonlog [-V] [-e events] [-f facility] "
-	    "[-n sessions] [-o file]\n"
-	    "                      [-r tx,session] [-S socket] [-s bytes] "
-	    "[-t tag]\n");
+	    "[-i seconds]\n"
+	    "                      [-n sessions] [-o file] [-r tx,session] "
+	    "[-S socket]\n"
+	    "                      [-s bytes] [-t tag]\n");
 	exit(1);
 }
 
@@ -301,7 +325,12 @@ read_blocking(void)
 	/* no event loop here: a rotation's HUP must not end the filter */
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
+	stats_next = clock_us(CLOCK_MONOTONIC) + (int64_t)interval * 1000000;
 	for (;;) {
+		if (interval > 0 && clock_us(CLOCK_MONOTONIC) >= stats_next) {
+			stats_write();
+			stats_next += (int64_t)interval * 1000000;
+		}
 		p = filter_space(&filter, READ_CHUNK);
 		if ((n = read(STDIN_FILENO, p, READ_CHUNK)) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -498,6 +527,8 @@ static __dead void
 finish(void)
 {
 	filter_eof(&filter);
+	if (interval > 0)
+		stats_write();	/* the last counts, before the drain */
 	sink_drain(sink, DRAIN_MS);
 	print_stats();
 	filter_free(&filter);
@@ -512,6 +543,41 @@ print_stats(void)
 
 	(void)stats_line(buf, sizeof(buf));
 	log_info("%s", buf);
+}
+
+/*
+ * -i: every interval, the counters as a record.  Re-armed from now: a
+ * long stall delays the next one rather than bunching them.
+ */
+static void
+on_stats(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { interval, 0 };
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	stats_write();
+	evtimer_add(&ev_stats, &tv);
+}
+
+/* One stats record to the sink, as any record (it may be dropped). */
+static void
+stats_write(void)
+{
+	filter_stats(&filter, clock_us(CLOCK_REALTIME), interval,
+	    sink_pending(sink));
+	flush_sink();
+}
+
+static int64_t
+clock_us(clockid_t id)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(id, &ts) == -1)
+		return (0);
+	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
 /* Allow only what the sink needs, once it is open (OpenBSD). */

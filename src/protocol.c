@@ -101,7 +101,6 @@ const struct slice helo_methods[HELO__COUNT] = {
 };
 
 static int	 next_field(const char **, const char *, struct slice *);
-static int	 hexval(const char *, size_t, size_t, uint64_t *);
 static int	 parse_time(const struct slice *, int64_t *);
 static int	 is_name(const struct slice *, size_t);
 static const struct layout *layout_find(int, int);
@@ -111,8 +110,26 @@ static int	 check_fields(struct report *, const char **);
 static int	 word_find(const struct slice *, int, int, const char *,
 		    size_t);
 static const char *last_bar(const char *, const char *);
+static uint64_t	 load64(const char *);
+static uint32_t	 load32(const char *);
+static int	 digits8(const char *, uint64_t *);
+static int	 hex8(const char *, uint32_t *);
+static int	 hex16(const char *, uint64_t *);
+static int	 fast_time(const char *, int64_t *);
+static const struct layout *layout_of(int, int);
 
-/* Parse one line (without its newline); 0, or -1 with errstr set. */
+/*
+ * Parse one line (without its newline); 0, or -1 with errstr set.  Not
+ * all of *r is cleared: of f[], only the fields of the event's layout are
+ * set (those present, and an absent optional one as empty); the others
+ * keep what they held and are never read (RPT_HAS, or the layout of
+ * r->event, says which are valid).  Clearing all of it cost more than
+ * the rest of the header.
+ *
+ * Most lines are of one shape ("report|0.7|<10 digits>.<6 digits>|
+ * smtp-in|…|<16 hex digits>|"): each header field is first tried in that
+ * shape without a scan, and taken the general way when it is not so.
+ */
 int
 protocol_parse(const char *line, size_t len, struct report *r,
     const char **errstr)
@@ -120,32 +137,73 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	const char		*p = line, *end = line + len;
 	struct slice		 word, id;
 	const struct layout	*l;
-	int			 v;
+	int			 v, i;
 	uint64_t		 u;
 
-	memset(r, 0, sizeof(*r));
+	r->version = 0;
+	r->unknown = 0;
+	r->time_us = 0;
+	r->subsys = 0;
+	r->event = 0;
+	r->event_name.p = r->subsys_name.p = r->vstr.p = NULL;
+	r->event_name.len = r->subsys_name.len = r->vstr.len = 0;
+	r->id = 0;
+	r->idstr = NULL;
+	r->params.p = NULL;
+	r->params.len = 0;
+	r->has_params = 0;
+	r->present = 0;
+	r->result = 0;
+	r->msgid = 0;
+	r->evpid = 0;
+	r->size = 0;
 	if (!LIT_PREFIX(line, len, "report|")) {
 		*errstr = "not a report line";
 		return (-1);
 	}
 	p += 7;
-	if (!next_field(&p, end, &r->vstr) ||
+	/* "0.N|" */
+	if (end - p >= 4 && p[0] == '0' && p[1] == '.' && p[2] >= '0' &&
+	    p[2] <= '9' && p[3] == '|') {
+		r->vstr.p = p;
+		r->vstr.len = 3;
+		r->version = p[2] - '0';
+		p += 4;
+	} else if (!next_field(&p, end, &r->vstr) ||
 	    protocol_version(r->vstr.p, r->vstr.len, &r->version) == -1) {
 		*errstr = "bad version";
 		return (-1);
 	}
-	if (!next_field(&p, end, &word) || parse_time(&word, &r->time_us)) {
+	/* "<10 digits>.<6 digits>|" */
+	if (end - p >= 18 && p[17] == '|' && fast_time(p, &r->time_us))
+		p += 18;
+	else if (!next_field(&p, end, &word) ||
+	    parse_time(&word, &r->time_us)) {
 		*errstr = "bad timestamp";
 		return (-1);
 	}
-	if (!next_field(&p, end, &r->subsys_name)) {
-		*errstr = "bad subsystem";
-		return (-1);
-	}
-	r->subsys = protocol_subsys(r->subsys_name.p, r->subsys_name.len);
-	if (r->subsys == SUB_OTHER && !is_name(&r->subsys_name, 32)) {
-		*errstr = "bad subsystem";
-		return (-1);
+	if (end - p >= 9 && load64(p) == load64("smtp-in|")) {
+		r->subsys_name.p = p;
+		r->subsys_name.len = 7;
+		r->subsys = SUB_SMTP_IN;
+		p += 8;
+	} else if (end - p >= 9 && load64(p) == load64("smtp-out") &&
+	    p[8] == '|') {
+		r->subsys_name.p = p;
+		r->subsys_name.len = 8;
+		r->subsys = SUB_SMTP_OUT;
+		p += 9;
+	} else {
+		if (!next_field(&p, end, &r->subsys_name)) {
+			*errstr = "bad subsystem";
+			return (-1);
+		}
+		r->subsys = protocol_subsys(r->subsys_name.p,
+		    r->subsys_name.len);
+		if (r->subsys == SUB_OTHER && !is_name(&r->subsys_name, 32)) {
+			*errstr = "bad subsystem";
+			return (-1);
+		}
 	}
 	if (!next_field(&p, end, &r->event_name)) {
 		*errstr = "bad event name";
@@ -158,17 +216,21 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	}
 	/* The session id ends the header: it is followed by '|' or EOL. */
 	id.p = p;
-	if ((p = memchr(id.p, '|', end - id.p)) == NULL) {
+	if (end - p >= 16 && (end - p == 16 || p[16] == '|')) {
+		id.len = 16;
+		p += 16;
+	} else if ((p = memchr(id.p, '|', end - id.p)) == NULL) {
 		id.len = end - id.p;
 		p = end;
-	} else {
+	} else
 		id.len = p - id.p;
+	if (p < end) {
 		r->has_params = 1;
 		p++;
 		r->params.p = p;
 		r->params.len = end - p;
 	}
-	if (hexval(id.p, id.len, 16, &u) == -1) {
+	if (id.len != 16 || !hex16(id.p, &u)) {
 		*errstr = "bad session id";
 		return (-1);
 	}
@@ -181,26 +243,50 @@ protocol_parse(const char *line, size_t len, struct report *r,
 	r->event = v;
 	if (v == RPT_UNKNOWN)
 		return (0);
-	l = layout_find(v, r->version);
+	l = layout_of(v, r->version);
+	for (i = 0; i < l->nfield; i++) {
+		r->f[l->slot[i]].p = NULL;
+		r->f[l->slot[i]].len = 0;
+	}
 	if (split_params(l, r, errstr) == -1)
 		return (-1);
 	return (check_fields(r, errstr));
 }
 
+/*
+ * Event names by a hash of their length and two of their bytes; the
+ * entry is the event + 1 (0: none), the name compared in full after.
+ */
+#define EV_HASH(p, len)	(((unsigned char)(p)[0] +			\
+	(unsigned char)(p)[(len) - 2] * 5 + (len)) & 63)
+
 /* The event number for a name, RPT_UNKNOWN when it is not one. */
 int
 protocol_event(const char *name, size_t len)
 {
-	static size_t	 lens[RPT_UNKNOWN];
-	int		 i;
+	static unsigned char	 hash[64];
+	static unsigned char	 lens[RPT_UNKNOWN];
+	const char		*e;
+	int			 i;
 
 	if (lens[0] == 0)
-		for (i = 0; i < RPT_UNKNOWN; i++)
-			lens[i] = strlen(event_names[i]);
-	for (i = 0; i < RPT_UNKNOWN; i++)
-		if (lens[i] == len && memcmp(event_names[i], name, len) == 0)
-			return (i);
-	return (RPT_UNKNOWN);
+		for (i = 0; i < RPT_UNKNOWN; i++) {
+			lens[i] = (unsigned char)strlen(event_names[i]);
+			hash[EV_HASH(event_names[i], lens[i])] = i + 1;
+		}
+	/* the names are 7 to 15 bytes long */
+	if (len < 7 || len > 15 || (i = hash[EV_HASH(name, len)]) == 0 ||
+	    lens[--i] != len)
+		return (RPT_UNKNOWN);
+	e = event_names[i];
+	if (len >= 8) {
+		if (load64(name) != load64(e) ||
+		    load64(name + len - 8) != load64(e + len - 8))
+			return (RPT_UNKNOWN);
+	} else if (load32(name) != load32(e) ||
+	    load32(name + len - 4) != load32(e + len - 4))
+		return (RPT_UNKNOWN);
+	return (i);
 }
 
 const char *
@@ -255,27 +341,6 @@ next_field(const char **pp, const char *end, struct slice *s)
 	s->len = bar - *pp;
 	*pp = bar + 1;
 	return (1);
-}
-
-/* Exactly want lower-case hex digits into *v. */
-static int
-hexval(const char *s, size_t len, size_t want, uint64_t *v)
-{
-	uint64_t	 x = 0;
-	size_t		 i;
-
-	if (len != want)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			x = (x << 4) | (uint64_t)(s[i] - '0');
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			x = (x << 4) | (uint64_t)(s[i] - 'a' + 10);
-		else
-			return (-1);
-	}
-	*v = x;
-	return (0);
 }
 
 /* "<seconds>.<6 digits>", seconds up to the year 9999. */
@@ -333,6 +398,23 @@ layout_find(int event, int version)
 			best = l;
 	}
 	return (best);
+}
+
+/*
+ * layout_find for the three version ranges that differ (the layouts'
+ * since: 0.0, 0.6, 0.7), looked up once each.
+ */
+static const struct layout *
+layout_of(int event, int version)
+{
+	static const struct layout	*cache[RPT_UNKNOWN][3];
+	int				 k;
+
+	k = version >= V(0, 7) ? 2 : version >= V(0, 6) ? 1 : 0;
+	if (cache[event][k] == NULL)
+		cache[event][k] = layout_find(event,
+		    k == 2 ? V(0, 7) : k == 1 ? V(0, 6) : V(0, 0));
+	return (cache[event][k]);
 }
 
 static int
@@ -398,15 +480,17 @@ check_fields(struct report *r, const char **errstr)
 	size_t		 i;
 
 	if (RPT_HAS(r, F_MSGID)) {
-		if (hexval(r->f[F_MSGID].p, r->f[F_MSGID].len, 8, &v) == -1) {
+		uint32_t	 m;
+
+		if (r->f[F_MSGID].len != 8 || !hex8(r->f[F_MSGID].p, &m)) {
 			*errstr = "bad message id";
 			return (-1);
 		}
-		r->msgid = (uint32_t)v;
+		r->msgid = m;
 	}
 	if (RPT_HAS(r, F_EVPID)) {
-		if (hexval(r->f[F_EVPID].p, r->f[F_EVPID].len, 16,
-		    &r->evpid) == -1) {
+		if (r->f[F_EVPID].len != 16 ||
+		    !hex16(r->f[F_EVPID].p, &r->evpid)) {
 			*errstr = "bad envelope id";
 			return (-1);
 		}
@@ -547,4 +631,125 @@ protocol_enhanced(char *buf, uint32_t enh)
 		n += num + sizeof(num) - q;
 	}
 	return (n);
+}
+
+/*
+ * Eight bytes at p as one number, the first byte the lowest (so that the
+ * byte arithmetic below is the same on every host).
+ */
+static uint64_t
+load64(const char *p)
+{
+	uint64_t	 v;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, sizeof(v));
+#else
+	const unsigned char *u = (const unsigned char *)p;
+	int		 i;
+
+	for (v = 0, i = 7; i >= 0; i--)
+		v = v << 8 | u[i];
+#endif
+	return (v);
+}
+
+static uint32_t
+load32(const char *p)
+{
+	uint32_t	 v;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, sizeof(v));
+#else
+	const unsigned char *u = (const unsigned char *)p;
+
+	v = (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
+	    (uint32_t)u[3] << 24;
+#endif
+	return (v);
+}
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* Per byte of x: 0x80 where the byte is below n (n <= 128), else 0. */
+#define BYTES_BELOW(x, n)						\
+	(~((((x) & ~HIGHS) + ONES * (0x80 - (n))) | (x)) & HIGHS)
+
+/* Eight decimal digits at p into *v; 0 if they are not all digits. */
+static int
+digits8(const char *p, uint64_t *v)
+{
+	uint64_t	 x = load64(p) - ONES * '0';
+
+	/* each byte was '0'..'9' when it is now below 10, with no borrow */
+	if ((load64(p) & ~(ONES * 0x0f)) != ONES * 0x30 ||
+	    BYTES_BELOW(x, 10) != HIGHS)
+		return (0);
+	/* the first digit is the lowest byte: pairs, quads, then all */
+	x = (x * 10 + (x >> 8)) & 0x00ff00ff00ff00ffULL;
+	x = (x * 100 + (x >> 16)) & 0x0000ffff0000ffffULL;
+	x = (x * 10000 + (x >> 32)) & 0xffffffffULL;
+	*v = x;
+	return (1);
+}
+
+/* Eight lower-case hex digits at p into *v; 0 if they are not. */
+static int
+hex8(const char *p, uint32_t *v)
+{
+	uint64_t	 x = load64(p), d, a, n;
+
+	d = x ^ ONES * 0x30;		/* '0'..'9': 0..9 */
+	a = x ^ ONES * 0x60;		/* 'a'..'f': 1..6 */
+	if (((BYTES_BELOW(d, 10)) | (BYTES_BELOW(a, 7) &
+	    ~BYTES_BELOW(a, 1))) != HIGHS)
+		return (0);
+	/* a digit's value is its low nibble, a letter's that + 9 */
+	n = (x & ONES * 0x0f) + ((x >> 6) & ONES) * 9;
+	n = ((n << 4) + (n >> 8)) & 0x00ff00ff00ff00ffULL;
+	n = ((n << 8) + (n >> 16)) & 0x0000ffff0000ffffULL;
+	n = ((n << 16) + (n >> 32)) & 0xffffffffULL;
+	*v = (uint32_t)n;
+	return (1);
+}
+
+/* Sixteen lower-case hex digits at p into *v; 0 if they are not. */
+static int
+hex16(const char *p, uint64_t *v)
+{
+	uint32_t	 hi, lo;
+
+	if (!hex8(p, &hi) || !hex8(p + 8, &lo))
+		return (0);
+	*v = (uint64_t)hi << 32 | lo;
+	return (1);
+}
+
+/*
+ * "<10 digits>.<6 digits>" at p (the form of every timestamp from 2001
+ * to 2286) into microseconds; 0 when it is not of that form (parse_time
+ * takes the others).
+ */
+static int
+fast_time(const char *p, int64_t *us)
+{
+	uint64_t	 hi, frac;
+	int		 d8 = p[8] - '0', d9 = p[9] - '0';
+
+	if (p[10] != '.' || d8 < 0 || d8 > 9 || d9 < 0 || d9 > 9 ||
+	    !digits8(p, &hi))
+		return (0);
+	/* the 8 bytes from p + 9 with d9 and '.' made "00": the fraction */
+	{
+		char	 b[8];
+
+		memcpy(b, p + 9, 8);
+		b[0] = b[1] = '0';
+		if (!digits8(b, &frac))
+			return (0);
+	}
+	*us = ((int64_t)hi * 100 + d8 * 10 + d9) * 1000000 + (int64_t)frac;
+	return (1);
 }

@@ -47,7 +47,7 @@ static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
 static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
-static char	*put_u32(char *, uint32_t);
+static inline char *put_u32(char *, uint32_t);
 static void	 r_link(struct rctx *);
 static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
@@ -63,6 +63,11 @@ static void	 r_unknown(struct rctx *);
 		memcpy((p), "" lit, sizeof(lit) - 1);			\
 		(p) += sizeof(lit) - 1;					\
 	} while (0)
+
+static const uint32_t powers10[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+	1000000000
+};
 
 static const struct slice tx_results[] = {
 	WORD(""), WORD("commit"), WORD("rollback"), WORD("aborted")
@@ -587,13 +592,23 @@ r_session(struct rctx *c)
 }
 
 /* The decimal digits of v at p (at most 10); where they end. */
-static char *
+static inline char *
 put_u32(char *p, uint32_t v)
 {
-	char	 num[24], *q = w_u64_fmt(num + sizeof(num), v);
-	size_t	 n = num + sizeof(num) - q;
+	size_t	 n;
 
-	memcpy(p, q, n);
+	/* counts are small: the digits written in place, not copied */
+	if (v < 10) {
+		*p = '0' + v;
+		return (p + 1);
+	}
+	if (v < 100) {
+		memcpy(p, w_digits2 + 2 * v, 2);
+		return (p + 2);
+	}
+	for (n = 3; n < 10 && v >= powers10[n]; n++)
+		;
+	(void)w_u64_fmt(p + n, v);
 	return (p + n);
 }
 
@@ -822,6 +837,7 @@ void
 render_reply(struct wbuf *w, unsigned int code, uint32_t enh)
 {
 	char	 buf[REPLY_ENH_MAX];
+	size_t	 n;
 
 	if (code == 0)
 		return;
@@ -829,7 +845,10 @@ render_reply(struct wbuf *w, unsigned int code, uint32_t enh)
 	w_u64(w, code);
 	if (enh != 0) {
 		W_LIT(w, ",\"enhanced\":\"");
-		w_raw(w, buf, protocol_enhanced(buf, enh));
+		/* (at most 11: said here for the compiler's bounds checks) */
+		if ((n = protocol_enhanced(buf, enh)) >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		w_raw(w, buf, n);
 		W_LIT(w, "\"");
 	}
 	W_LIT(w, "}");

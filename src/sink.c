@@ -337,6 +337,7 @@ file_flush(struct sink *k)
 		n = write(k->fd, k->buf + k->off, k->len - k->off);
 		if (n > 0) {
 			k->off += n;
+			stats.written_bytes += n;
 			continue;
 		}
 		if (n == -1 && errno == EINTR)
@@ -374,6 +375,7 @@ file_uncut(struct sink *k)
 	    end < (off_t)(k->off - start) ||
 	    ftruncate(k->fd, end - (off_t)(k->off - start)) == -1)
 		return;	/* not a regular file: a stream goes on as it is */
+	stats.written_bytes -= k->off - start;
 	k->off = start;
 }
 
@@ -432,8 +434,10 @@ syslog_send(struct sink *k, const char *a, size_t alen, const char *b,
 	msg.msg_iov = iov;
 	msg.msg_iovlen = blen ? 2 : 1;
 	for (;;) {
-		if (sendmsg(k->fd, &msg, 0) != -1)
+		if (sendmsg(k->fd, &msg, 0) != -1) {
+			stats.written_bytes += alen + blen;
 			return (SINK_DONE);
+		}
 		switch (errno) {
 		case EINTR:
 			continue;

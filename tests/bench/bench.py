@@ -16,7 +16,13 @@
 #   scaling     CPU per event with 1k, 10k and 100k sessions open (the
 #               events spread over all of them).
 #   syslog      the filter's -S sink against a real rsyslogd on a private
-#               socket: records delivered per second and drops.
+#               socket: records delivered per second and drops; first
+#               against tests/bench/dgram-sink, a datagram socket of the
+#               bench's own that only counts, so the sink itself is
+#               measured, not the daemon (BENCH_DGRAM_RATES).
+#   scaling also runs the whole warm-up + events stream into a file at
+#               each k, against cat of that output into a file: the
+#               issue 15 ratio with 1k, 10k and 100k sessions open.
 #
 # Child processes are reaped with wait4(2), so their own rusage (user, sys,
 # peak RSS) is exact; RSS and CPU of a running filter come from /proc.
@@ -40,6 +46,7 @@ TOP = os.environ.get('BENCH_TOP') or os.path.dirname(os.path.dirname(
 TMP = os.environ['BENCH_TMP']
 FILTER = os.environ.get('FILTER') or os.path.join(TOP, 'filter-jsonlog')
 GEN = os.path.join(TOP, 'tests', 'bench', 'gen')
+DGRAM_SINK = os.path.join(TOP, 'tests', 'bench', 'dgram-sink')
 OUTDIR = os.path.join(TOP, 'tests', 'out')
 QUICK = os.environ.get('BENCH_QUICK', '') not in ('', '0')
 
@@ -59,7 +66,11 @@ SYSLOG_RUNS = env_int('BENCH_SYSLOG_RUNS', 1, 1)
 SYSLOG_SECONDS = env_int('BENCH_SYSLOG_SECONDS', 5, 2)
 SYSLOG_RATES = [int(x) for x in os.environ.get(
     'BENCH_SYSLOG_RATES', '20000 100000 200000').split()]
+DGRAM_RATES = [int(x) for x in os.environ.get(
+    'BENCH_DGRAM_RATES', '100000 200000 400000').split()]
 SEED = env_int('BENCH_SEED', 1, 1)
+# the scaling part's file runs: at k=100k the output is about 6 GB
+SCALE_FILE_RUNS = env_int('BENCH_SCALE_FILE_RUNS', 1, 1)
 CG_EVENTS = env_int('BENCH_CG_EVENTS', 100000, 20000)
 SESSIONS_MAX = env_int('BENCH_SESSIONS_MAX', 250000, 250000)
 SCALE = [int(x) for x in os.environ.get(
@@ -387,6 +398,7 @@ def throughput(results):
 
             if os.path.exists(out):
                 os.unlink(out)
+            settle_disk()
             r = pipeline(stream, [FILTER, '-o', out], errfile('file'))
             r['counters'] = counters(errfile('file'))
             if not check_status('throughput %s file' % ver, r['status'],
@@ -429,11 +441,20 @@ def throughput(results):
         os.unlink(stream)
 
 
+def settle_disk():
+    """Before a timed write: the previous run's gigabyte or two written
+    back, so that its writeback does not slow this one (cat of the
+    filter's output ran up to twice as long as the filter itself)."""
+    os.sync()
+    time.sleep(0.2)
+
+
 def write_only(out):
     """cat FILE > FILE2: the time to write the filter's output alone."""
     copy = out + '.cat'
     if os.path.exists(copy):
         os.unlink(copy)
+    settle_disk()
     t0 = time.perf_counter()
     with open(copy, 'wb') as o:
         p = spawn(['cat', out], stdout=o)
@@ -605,9 +626,45 @@ def scaling(results):
             med['all_cpu_s'] = [round(x['cpu_s'], 3) for x in runs]
             med['events'] = SCALE_EVENTS
             med['warm_bytes'] = wsize
+            med.update(scaling_file(warm, main, k))
             res[str(k)] = med
         os.unlink(warm)
         os.unlink(main)
+
+
+def scaling_file(warm, main, k):
+    """The warm-up and the events through -o FILE, then cat of the output
+    into a file (best of RUNS each): the issue 15 ratio at k open."""
+    both = os.path.join(TMP, 'sc-both.stream')
+    with open(both, 'wb') as o:
+        for part in (warm, main):
+            with open(part, 'rb') as i:
+                shutil.copyfileobj(i, o)
+    events = report_events(both)
+    out = os.path.join(TMP, 'sc-out.json')
+    files, writes = [], []
+    for rep in range(SCALE_FILE_RUNS):
+        if os.path.exists(out):
+            os.unlink(out)
+        settle_disk()
+        r = pipeline(both, [FILTER, '-o', out, '-n', str(SESSIONS_MAX)],
+                     errfile('scale-file'))
+        if not check_status('scaling k=%d file' % k, r['status'],
+                            errfile('scale-file')):
+            break
+        files.append(r['wall_s'])
+        out_bytes = os.path.getsize(out)
+        writes.append(write_only(out)['wall_s'])
+    for f in (both, out):
+        if os.path.exists(f):
+            os.unlink(f)
+    if not files:
+        return {}
+    return {'file_events': events, 'file_wall_s': min(files),
+            'write_wall_s': min(writes),
+            'file_events_per_s': events / min(files),
+            'file_out_bytes': out_bytes,
+            'file_ratio_vs_write': min(files) / min(writes)}
 
 
 # ---- syslog ------------------------------------------------------------
@@ -766,17 +823,97 @@ def syslog_run(exe, stream, events, rate):
     return r
 
 
-def syslog(results):
-    exe = shutil.which('rsyslogd') or '/usr/sbin/rsyslogd'
-    if not os.access(exe, os.X_OK):
-        note('syslog: rsyslogd not installed (mk/deps.sh bench), skipped')
+def dgram_run(stream, events, rate):
+    """One filter -S run into dgram-sink; rate 0 = all at once."""
+    sock = os.path.join(TMP, 'dgram.sock')
+    rx = spawn([DGRAM_SINK, sock], stdout=subprocess.PIPE)
+    if rx.stdout.readline().strip() != b'ready':
+        raise Broken('dgram-sink did not start')
+    err = errfile('dgram')
+    r = {'rate': rate, 'events': events}
+    try:
+        with open(err, 'wb') as ef:
+            p = spawn([FILTER, '-S', sock], stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL, stderr=ef)
+        t0 = time.perf_counter()
+        if rate:
+            with open(stream, 'rb') as f:
+                lines = f.readlines()
+            feed_paced(p, lines, rate)
+            fed = sum(len(x) for x in lines)
+        else:
+            fed = feed(p, stream)
+        wait_idle(p, fed)
+        r['feed_s'] = time.perf_counter() - t0
+        p.stdin.close()
+        status, ru = reap(p)
+        wall = time.perf_counter() - t0
+    finally:
+        rx.send_signal(signal.SIGTERM)
+        got = rx.stdout.read().split()
+        rstatus, rru = reap(rx)
+    r['counters'] = counters(err)
+    if not check_status('syslog dgram', status, err):
+        return None
+    if rstatus != 0 or len(got) != 2:
+        fail('syslog: dgram-sink exited %d (%r)' % (rstatus, got))
+        return None
+    n = int(got[0])
+    r.update({
+        'wall_s': wall,
+        'filter_cpu_s': ru.ru_utime + ru.ru_stime,
+        'cpu_ns_per_event': (ru.ru_utime + ru.ru_stime) * 1e9 / events,
+        'delivered': n,
+        'delivered_bytes': int(got[1]),
+        'lost': events - n,
+        'dropped': r['counters'].get('dropped'),
+        'delivered_per_s': n / max(wall, 1e-6),
+        'receiver_cpu_s': (rru.ru_utime + rru.ru_stime) if rru else None,
+    })
+    return r
+
+
+def dgram(res):
+    """The syslog sink into a receiver that only counts."""
+    if not os.access(DGRAM_SINK, os.X_OK):
+        note('syslog: %s missing (make bench builds it), the datagram '
+             'sink rows skipped' % DGRAM_SINK)
         return
+    stream = os.path.join(TMP, 'dg.stream')
+    for rate in [0] + DGRAM_RATES:
+        n = SYSLOG_EVENTS if rate == 0 else min(SYSLOG_EVENTS,
+                                                int(rate * SYSLOG_SECONDS))
+        gen(['-n', n, '-k', K, '-p', '0.6', '-s', SEED], stream)
+        runs = []
+        for rep in range(SYSLOG_RUNS):
+            try:
+                x = dgram_run(stream, n, rate)
+            except Broken as e:
+                fail('syslog dgram: %s' % e)
+                break
+            if x is not None:
+                runs.append(x)
+        os.unlink(stream)
+        if not runs:
+            continue
+        by = sorted(runs, key=lambda x: x['delivered_per_s'])
+        med = dict(by[(len(by) - 1) // 2])
+        med['best_delivered_per_s'] = by[-1]['delivered_per_s']
+        res['dgram-burst' if rate == 0 else 'dgram-rate-%d' % rate] = med
+
+
+def syslog(results):
     res = results.setdefault('syslog', {})
     try:
         with open('/proc/sys/net/unix/max_dgram_qlen') as f:
             res['max_dgram_qlen'] = int(f.read())
     except (OSError, ValueError):
         pass
+    dgram(res)
+    exe = shutil.which('rsyslogd') or '/usr/sbin/rsyslogd'
+    if not os.access(exe, os.X_OK):
+        note('syslog: rsyslogd not installed (mk/deps.sh bench), skipped')
+        return
     stream = os.path.join(TMP, 'sl.stream')
     for rate in [0] + SYSLOG_RATES:
         n = SYSLOG_EVENTS if rate == 0 else min(SYSLOG_EVENTS,
@@ -918,21 +1055,29 @@ def table(results, meta):
         say()
         say('scaling: %s events spread over k open sessions (after a '
             'warm-up that opens them)' % fmt_n(SCALE_EVENTS))
-        say('%10s %10s %12s %12s %11s %9s' % (
-            'k', 'open', 'CPU ns/ev', 'best ns/ev', 'events/s', 'RSS MB'))
+        say('%10s %10s %12s %12s %11s %9s %12s %8s' % (
+            'k', 'open', 'CPU ns/ev', 'best ns/ev', 'events/s', 'RSS MB',
+            'file ev/s', 'x write'))
         base = None
         for k, x in sc.items():
             if base is None:
                 base = x['cpu_ns_per_event']
-            say('%10s %10s %12s %12s %11s %9s' % (
+            say('%10s %10s %12s %12s %11s %9s %12s %8s' % (
                 fmt_n(int(k)), fmt_n(x.get('sessions_open')),
                 fmt_n(x['cpu_ns_per_event']),
                 fmt_n(x['best_cpu_ns_per_event']),
-                fmt_n(x['events_per_s']), fmt_n(x['rss_kb'] / 1024, 1)))
+                fmt_n(x['events_per_s']), fmt_n(x['rss_kb'] / 1024, 1),
+                fmt_n(x.get('file_events_per_s')),
+                fmt_n(x.get('file_ratio_vs_write'), 2)))
         last = list(sc.values())[-1]
         say('  cost at k=%s / cost at k=%s: %.2f' % (
             list(sc)[-1], list(sc)[0],
             last['cpu_ns_per_event'] / max(base, 1e-9)))
+        say('  (file ev/s, x write: warm-up and events through -o FILE, '
+            'best of %d, and that time over cat of the output into a '
+            'file; output %s GB at the last k)' % (
+                SCALE_FILE_RUNS,
+                fmt_n(last.get('file_out_bytes', 0) / 1e9, 1)))
     sl = results.get('syslog')
     if sl:
         say()
@@ -941,9 +1086,23 @@ def table(results, meta):
             'is done' % sl.get('max_dgram_qlen', '?'))
         say('%-12s %9s %10s %13s %9s %9s %9s %8s' % (
             'feed', 'events', 'delivered', 'delivered/s', 'lost',
-            'dropped=', 'CPU ns/ev', 'rsyslogd'))
+            'dropped=', 'CPU ns/ev', 'receiver'))
+        dg = [(n, x) for n, x in sl.items() if n.startswith('dgram')]
+        if dg:
+            say('  into tests/bench/dgram-sink (a socket of its own that '
+                'only counts: the sink, not a daemon)')
+        for name, x in dg:
+            say('%-12s %9s %10s %13s %9s %9s %9s %6.1f s' % (
+                'all at once' if name == 'dgram-burst' else
+                fmt_n(x['rate']) + '/s', fmt_n(x['events']),
+                fmt_n(x['delivered']), fmt_n(x['delivered_per_s']),
+                fmt_n(x['lost']), x['dropped'],
+                fmt_n(x['cpu_ns_per_event']), x['receiver_cpu_s'] or 0))
+        if any(not n.startswith('dgram') and isinstance(x, dict)
+               for n, x in sl.items()):
+            say('  into rsyslogd')
         for name, x in sl.items():
-            if not isinstance(x, dict):
+            if not isinstance(x, dict) or name.startswith('dgram'):
                 continue
             say('%-12s %9s %10s %13s %9s %9s %9s %6.1f s' % (
                 'all at once' if name == 'burst' else

@@ -12,6 +12,8 @@
 #   BENCH_EVENTS=1000000   BENCH_RUNS=3   BENCH_K=200   BENCH_MEM=100000
 #   BENCH_SCALE="1000 10000 100000"       BENCH_SCALE_EVENTS=1000000
 #   BENCH_SYSLOG_EVENTS=1000000           BENCH_SEED=1
+#   BENCH_DGRAM_RATES="100000 200000 400000" (the syslog sink into
+#   tests/bench/dgram-sink)   BENCH_SCALE_FILE_RUNS=1 (scaling's file runs)
 #   BENCH_VERSIONS="0.6 0.7"              TMPDIR (streams: ~0.5 GB)
 #   BENCH_PARTS may also name "elastic" (in the default set): the store
 #   and bulk-ingest figures of a real Elasticsearch (tests/bench/elastic.sh;

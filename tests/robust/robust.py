@@ -1149,7 +1149,10 @@ def case_options():
             (["-e", ""], ["empty event list", "tx-commit"]),
             (["-n", "0"], ["1 to 100000000"]),
             (["-s", "99"], ["1024 to 1048576"]),
-            (["-f", "nosuch"], ["unknown syslog facility"])):
+            (["-f", "nosuch"], ["unknown syslog facility"]),
+            (["-i", "-1"], ["0 to 86400 seconds"]),
+            (["-i", "x"], ["invalid", "0 to 86400 seconds"]),
+            (["-i", "86401"], ["too large", "0 to 86400 seconds"])):
         p = subprocess.run([BIN] + argv, stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=10)
         err = p.stderr.decode("ascii", "replace")
@@ -1791,6 +1794,147 @@ def case_summaries():
           "summarized, nothing else written", p)
 
 
+# ---- self-statistics (-i) --------------------------------------------------
+
+STATS_KEYS = ["events", "records", "malformed", "unknown", "truncated",
+              "dropped", "written_bytes", "sessions_open", "sessions_expired",
+              "sessions_evicted", "queue_bytes", "interval_s"]
+STATS_MONOTONIC = ["events", "records", "malformed", "unknown", "truncated",
+                   "dropped", "written_bytes", "sessions_expired",
+                   "sessions_evicted"]
+
+
+def is_stats(rec):
+    return rec.get("event", {}).get("dataset") == "opensmtpd.stats"
+
+
+def stats_problems(st, interval):
+    """The shape of each stats record, and counters that never go back."""
+    p = []
+    for i, x in enumerate(st):
+        ev = x.get("event", {})
+        if ev != {"kind": "metric", "module": "opensmtpd",
+                  "dataset": "opensmtpd.stats", "action": "stats"}:
+            p.append("stats record %d: event %r" % (i, ev))
+        o = x.get("opensmtpd", {}).get("stats", {})
+        if list(o) != STATS_KEYS:
+            p.append("stats record %d: keys %r" % (i, list(o)))
+        if any(type(v) is not int or v < 0 for v in o.values()):
+            p.append("stats record %d: not counts: %r" % (i, o))
+        if o.get("interval_s") != interval:
+            p.append("stats record %d: interval_s %r" % (i, o.get("interval_s")))
+        if x.get("observer", {}).get("hostname") != "mx.example.org":
+            p.append("stats record %d: observer %r" % (i, x.get("observer")))
+        if len(p) >= 3:
+            return p
+    for a, b in zip(st, st[1:]):
+        oa, ob = a["opensmtpd"]["stats"], b["opensmtpd"]["stats"]
+        back = [k for k in STATS_MONOTONIC if ob.get(k, 0) < oa.get(k, 0)]
+        if back:
+            p.append("counters went back: %r in %r -> %r" % (back, oa, ob))
+            break
+        if b["@timestamp"] < a["@timestamp"]:
+            p.append("@timestamp went back: %s -> %s" %
+                     (a["@timestamp"], b["@timestamp"]))
+            break
+    return p
+
+
+def case_stats():
+    """-i 1 on a slow input of about 3.5 s: the counters, live, in the file."""
+    per, rounds = 250, 4
+    total = per * rounds + 1    # and the sentinel
+
+    def slow():
+        yield HS
+        for k in range(rounds):
+            yield events(per, t0=1700000000000000 + k * per,
+                         prefix=0x7100000000000000 + (k << 8))
+            time.sleep(0.9)
+        yield sentinel()
+    r = run_filter("stats", slow(), args=["-i", "1"])
+    p, recs = basics(r, sent=False, keep=True)
+    st = [x for x in recs if is_stats(x)]
+    ev = [x for x in recs if not is_stats(x)]
+    p += stats_problems(st, 1)
+    if len(st) < 3:     # two or more on the timer, and the last at EOF
+        p.append("%d stats records in %.1f s, want 3 or more" %
+                 (len(st), r.secs))
+    if not ev or ev[-1].get("opensmtpd", {}).get("session", {}).get(
+            "id") != SENT_ID:
+        p.append("the sentinel is not the last event record")
+    if st:
+        last = st[-1]["opensmtpd"]["stats"]
+        if recs[-1] is not st[-1]:
+            p.append("the last record is not the final stats record")
+        if last.get("events") != total or last.get("records") != len(ev) \
+                or stat(r, "events") != total:
+            p.append("final stats events=%r records=%r, counter line "
+                     "events=%d; want %d events and %d records" %
+                     (last.get("events"), last.get("records"),
+                      stat(r, "events"), total, len(ev)))
+        live = [x["opensmtpd"]["stats"]["events"] for x in st[:-1]]
+        if not any(0 < n < total for n in live):
+            p.append("no stats record while events came in: %r" % live)
+        if last.get("sessions_open") != 4 * 8 + 1:
+            p.append("sessions_open %r, want 33" % last.get("sessions_open"))
+    # stats records are not records, but the sink writes (and counts) them
+    size = os.path.getsize(r.path) if os.path.exists(r.path) else -1
+    if stat(r, "records") != len(ev) or \
+            stat(r, "written") != len(ev) + len(st) or \
+            stat(r, "written_bytes") != size:
+        p.append("records=%d written=%d written_bytes=%d; want %d, %d, "
+                 "%d (the file)" % (stat(r, "records"), stat(r, "written"),
+                                    stat(r, "written_bytes"), len(ev),
+                                    len(ev) + len(st), size))
+    check("-i 1: %d stats records over %.1f s, counters rising, final "
+          "events=%d" % (len(st), r.secs, total), p)
+
+    # without -i: not one
+    r = run_filter("stats-off", [HS, events(100), sentinel()])
+    p, recs = basics(r, keep=True)
+    if any(is_stats(x) for x in recs):
+        p.append("a stats record without -i")
+    r2 = run_filter("stats-zero", [HS, events(100), sentinel()],
+                    args=["-i", "0"])
+    p2, recs2 = basics(r2, keep=True)
+    p += p2
+    if any(is_stats(x) for x in recs2):
+        p.append("a stats record with -i 0")
+    check("no -i, -i 0: no stats record", p)
+
+    # to syslog, in the same datagrams as the records
+    sockp = os.path.join(WORK, "stats.sock")
+    rx = Receiver(sockp)
+    rx.start()
+
+    def slow2():
+        yield HS
+        yield events(100)
+        time.sleep(1.3)
+        yield sentinel()
+    try:
+        r = run_filter("stats-syslog", slow2(), args=["-S", sockp, "-i", "1"],
+                       out=False)
+        wait_for(lambda: len(rx.msgs) >= 103, 5)
+    finally:
+        rx.stop()
+    p, _ = basics(r, sent=False)
+    p += check_datagrams(rx.msgs, r.pid)
+    st = []
+    for m in rx.msgs:
+        mm = SYSLOG_RE.match(m)
+        if mm and b'"opensmtpd.stats"' in mm.group(3):
+            st.append(json.loads(mm.group(3)))
+    p += stats_problems(st, 1)
+    if len(st) < 2 or st[-1]["opensmtpd"]["stats"]["events"] != 101:
+        p.append("%d stats datagrams (want 2 or more), last %r" %
+                 (len(st), st[-1] if st else None))
+    if len(rx.msgs) != 101 + len(st):
+        p.append("%d datagrams, want %d" % (len(rx.msgs), 101 + len(st)))
+    check("-i 1 to syslog: %d stats datagrams among the records" % len(st), p)
+
+
 CASES = [
     ("long", case_long_lines),
     ("nul", case_nul),
@@ -1813,6 +1957,7 @@ CASES = [
     ("summaries", case_summaries),
     ("syslog", case_syslog),
     ("valgrind", case_valgrind),
+    ("stats", case_stats),
 ]
 
 

@@ -5,8 +5,7 @@
 # Usage: sh tests/robust/run.sh [CASE...]
 #   CASE: long nul bytes truncated fields ids unknown handshake sessions
 #         rcpts timestamps credentials stdin options flood socket fulldisk sighup
-#         summaries syslog
-#         valgrind
+#         summaries syslog valgrind stats
 # Environment: ROBUST_FILTER (default ./filter-jsonlog), T_VERBOSE=1,
 # ROBUST_SANITIZED=1 when ROBUST_FILTER is an ASan build (looser memory
 # bounds, no valgrind).

@@ -368,6 +368,129 @@ test_reply(void)
 	CHECK_INT(protocol_reply(NULL, 0, &rp), 0);
 }
 
+/*
+ * The header's fast paths (fixed shapes read without a scan, digits and
+ * hex eight at a time) against the general ones: same values, same
+ * errors, at every edge of their shapes.
+ */
+static void
+test_fast_paths(void)
+{
+	static const char *evs[] = {
+		"link-connect", "link-greeting", "link-identify", "link-tls",
+		"link-auth", "link-disconnect", "tx-reset", "tx-begin",
+		"tx-mail", "tx-rcpt", "tx-envelope", "tx-data", "tx-commit",
+		"tx-rollback", "protocol-client", "protocol-server",
+		"filter-report", "filter-response", "timeout"
+	};
+	char	 line[256];
+	size_t	 i;
+	int	 c;
+
+	/* every event name found; near misses are unknown, never another */
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		CHECK_INT(protocol_event(evs[i], strlen(evs[i])), (int)i);
+		CHECK_INT(protocol_event(evs[i], strlen(evs[i]) - 1),
+		    RPT_UNKNOWN);
+		snprintf(line, sizeof(line), "%sx", evs[i]);
+		CHECK_INT(protocol_event(line, strlen(line)), RPT_UNKNOWN);
+		snprintf(line, sizeof(line), "%s", evs[i]);
+		line[strlen(line) / 2] ^= 0x20;
+		CHECK_INT(protocol_event(line, strlen(line)), RPT_UNKNOWN);
+	}
+	CHECK_INT(protocol_event("unknown", 7), RPT_UNKNOWN);
+	CHECK_INT(protocol_event("", 0), RPT_UNKNOWN);
+	CHECK_INT(protocol_event("tx-mai", 6), RPT_UNKNOWN);
+
+	/* two-digit minor versions and a bare major: the general path */
+	CHECK_INT(parse("report|0.10|1700000000.101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.version, 10);
+	CHECK_INT(r.unknown, 1);
+	CHECK_INT(parse("report|1|1700000000.101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.version, 1000);
+	CHECK_INT(parse("report|0.x|1700000000.101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), -1);
+	CHECK_STR(errstr, "bad version");
+
+	/* timestamps: every digit position checked, shorter and longer */
+	for (i = 0; i < 17; i++) {
+		if (i == 10)
+			continue;
+		snprintf(line, sizeof(line), "report|0.7|1700000000.101010|"
+		    "smtp-in|timeout|7a1c3e50b12f9d04");
+		line[11 + i] = "x/:|"[i % 4];
+		CHECK_INT(parse(line), -1);
+		CHECK_STR(errstr, "bad timestamp");
+	}
+	CHECK_INT(parse("report|0.7|170000000.101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.time_us, 170000000101010LL);
+	CHECK_INT(parse("report|0.7|17000000000.101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.time_us, 17000000000101010LL);
+	CHECK_INT(parse("report|0.7|9999999999.999999|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.time_us, 9999999999999999LL);
+	CHECK_INT(parse("report|0.7|0000000000.000000|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.time_us, 0);
+	CHECK_INT(parse("report|0.7|1700000000,101010|smtp-in|timeout|"
+	    "7a1c3e50b12f9d04"), -1);
+
+	/* subsystems: the two known ones, a prefix, one longer */
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-inx|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.subsys, SUB_OTHER);
+	CHECK_SLICE(r.subsys_name, "smtp-inx");
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-outx|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.subsys, SUB_OTHER);
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-out|timeout|"
+	    "7a1c3e50b12f9d04"), 0);
+	CHECK_INT(r.subsys, SUB_SMTP_OUT);
+	CHECK_SLICE(r.subsys_name, "smtp-out");
+
+	/* session ids: each hex digit's neighbours in ASCII, upper case */
+	for (i = 0; i < 16; i++)
+		for (c = 0; c < 6; c++) {
+			snprintf(line, sizeof(line), "report|0.7|"
+			    "1700000000.101010|smtp-in|timeout|"
+			    "0123456789abcdef");
+			line[strlen(line) - 16 + i] = "/:`gAF"[c];
+			CHECK_INT(parse(line), -1);
+			CHECK_STR(errstr, "bad session id");
+		}
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-in|timeout|"
+	    "0123456789abcdef"), 0);
+	CHECK(r.id == 0x0123456789abcdefULL);
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-in|timeout|"
+	    "ffffffffffffffff|x"), 0);
+	CHECK(r.id == UINT64_MAX);
+	CHECK_INT(r.has_params, 1);
+	CHECK_SLICE(r.params, "x");
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-in|timeout|"
+	    "0123456789abcdef0"), -1);
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-in|timeout|"
+	    "0123456789abcde"), -1);
+	CHECK_INT(parse("report|0.7|1700000000.101010|smtp-in|timeout|"
+	    "0123456789abcdef|"), 0);
+	CHECK_INT(r.has_params, 1);
+	CHECK_INT(r.params.len, 0);
+	/* message and envelope ids the same way */
+	CHECK_INT(parse(HDR("0.7", "tx-envelope") "|5d2f9a0g|5d2f9a01c3b4e5f6"),
+	    -1);
+	CHECK_STR(errstr, "bad message id");
+	CHECK_INT(parse(HDR("0.7", "tx-envelope") "|5d2f9a01|5d2f9a01c3b4e5F6"),
+	    -1);
+	CHECK_STR(errstr, "bad envelope id");
+	CHECK_INT(parse(HDR("0.7", "tx-envelope") "|00000000|ffffffff00000000"),
+	    0);
+	CHECK(r.evpid == 0xffffffff00000000ULL);
+	CHECK_INT(r.msgid, 0);
+}
+
 int
 main(void)
 {
@@ -378,5 +501,6 @@ main(void)
 	test_names();
 	test_words();
 	test_reply();
+	test_fast_paths();
 	return (check_done("test_protocol"));
 }

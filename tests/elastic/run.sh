@@ -168,6 +168,22 @@ for f in "$SREC"/*.all; do
 	[ -f "$SREC/event-$n.json" ] && mv "$SREC/event-$n.json" "$REC/$n.json"
 	rm -f "$f"
 done
+# Self-statistics records (-i): the filter writes one when it stops, so
+# each of these runs gives one, with that run's counters.
+for f in tests/streams/a-ehlo-simple.stream tests/streams/c-starttls-auth-plain-3rcpt.stream \
+    tests/streams/i-relay-smtp-out.stream tests/examples/corpus/bulk-150rcpt-0.6.stream \
+    tests/golden/corners.in tests/golden/cap1024.in; do
+	case $f in
+	*.in)	n=golden-$(basename "$f" .in) ;;
+	*)	n=stream-$(basename "$f" .stream) ;;
+	esac
+	if head -n 1 "$f" | grep -q '^config|\|^# golden'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
+	    "$FILTER" -e none -i 86400 -o "$SREC/stats-$n.json" > /dev/null 2>&1 || {
+		t_fail "filter-jsonlog -i 86400 on $f exited $?"
+		FILTER_FAILED=$((FILTER_FAILED + 1))
+	}
+done
+SUM_STATS=$(ls "$SREC"/stats-*.json)
 SUM_TX=$(ls "$SREC"/transaction-*.json)
 SUM_SESSION=$(ls "$SREC"/session-*.json)
 NSUM=$(cat $SUM_TX $SUM_SESSION | wc -l)
@@ -614,9 +630,13 @@ fi
 # the engine as the summaries say (tests/elastic/summaries.py).  Before the
 # dashboards' queries: the data view logs-opensmtpd.* covers these data
 # streams, and the Summaries dashboard reads them.
-for k in transaction session; do
+for k in transaction session stats; do
 	SDS=logs-opensmtpd.$k-default
-	if [ $k = transaction ]; then files=$SUM_TX; else files=$SUM_SESSION; fi
+	case $k in
+	transaction)	files=$SUM_TX ;;
+	session)	files=$SUM_SESSION ;;
+	*)		files=$SUM_STATS ;;
+	esac
 	# shellcheck disable=SC2086
 	if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
 	    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
@@ -670,10 +690,10 @@ if [ -f "$HERE/panels.py" ]; then
 	# engine lacks), "not exercised - " (the records cannot tell); the
 	# last line "panels: N passed, ...".  Each counts here on its own.
 	# shellcheck disable=SC2086
-	# The data view (logs-opensmtpd.*) covers the events and the
-	# summaries' data streams: the records are both.
+	# The data view (logs-opensmtpd.*) covers the events', the
+	# summaries' and the self-statistics' data streams: the records are all.
 	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
-	    --records $RECORDS $SUM_TX $SUM_SESSION > "$OUT/panels.out" 2> "$OUT/panels.err"
+	    --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS > "$OUT/panels.out" 2> "$OUT/panels.err"
 	while IFS= read -r l; do
 		case $l in
 		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
@@ -686,7 +706,7 @@ if [ -f "$HERE/panels.py" ]; then
 	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
 	# The checker itself must fail on wrong records and wrong panels.
 	# shellcheck disable=SC2086
-	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION \
+	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS \
 	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
 	while IFS= read -r l; do
 		case $l in

@@ -114,6 +114,15 @@ for f in $HERE/corpus/*.stream; do
 	run_filter "corpus-$(basename "$f" .stream)" "$f"
 done
 
+# Self-statistics records (-i): the filter writes one when it stops.
+for f in tests/streams/a-ehlo-simple.stream tests/streams/c-starttls-auth-plain-3rcpt.stream \
+    tests/streams/i-relay-smtp-out.stream $HERE/corpus/bulk-150rcpt-0.6.stream; do
+	if head -n 1 "$f" | grep -q '^config|'; then cat "$f"; else cat "$HANDSHAKE" "$f"; fi |
+	    "$FILTER" -e none -i 86400 -o "$REC/stats-$(basename "$f" .stream).json" > /dev/null 2>&1
+	t_check "filter -i 86400 writes one stats record for $f" \
+	    [ "$(grep -c '"dataset":"opensmtpd.stats"' "$REC/stats-$(basename "$f" .stream).json")" = 1 ]
+done
+
 # ---- 2. validation -------------------------------------------------------
 if part validation; then
 

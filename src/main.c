@@ -79,6 +79,8 @@ struct options {
 	size_t		 cap;
 	size_t		 nsess;
 	int		 facility;
+	unsigned int	 privacy;	/* -P */
+	const char	*key;		/* -K */
 };
 
 int
@@ -122,8 +124,16 @@ options_parse(struct options *o, int argc, char *argv[])
 	o->cap = FJ_SIZE_DEFAULT;
 	o->nsess = FJ_SESSIONS_DEFAULT;
 	o->facility = 2;	/* mail */
-	while ((ch = getopt(argc, argv, "Ve:f:n:o:S:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "K:P:Ve:f:n:o:S:s:t:")) != -1) {
 		switch (ch) {
+		case 'K':
+			o->key = optarg;
+			break;
+		case 'P':
+			if (privacy_parse(optarg, &o->privacy, &errstr) == -1)
+				errx(1, "-P %s: %s; the items are local, user, "
+				    "ip, proto, all", optarg, errstr);
+			break;
 		case 'V':
 			printf("filter-jsonlog %s\n", FJ_VERSION);
 			exit(0);
@@ -171,6 +181,13 @@ options_parse(struct options *o, int argc, char *argv[])
 	argc -= optind;
 	if (argc != 0)
 		usage();
+
+	/* the key is read now, before the sink is opened and the sandbox */
+	if ((o->privacy & PRIV_KEYED) && o->key == NULL)
+		errx(1, "-P: pseudonyms (local, user) need a key: -K file");
+	if (o->key != NULL && privacy_key(&privacy, o->key, &errstr) == -1)
+		errx(1, "-K %s: %s", o->key, errstr);
+	privacy.flags = o->privacy;
 
 	/* stdin and stdout are one socket under smtpd: never write there */
 	if (o->out != NULL && strcmp(o->out, "-") == 0 &&
@@ -232,8 +249,9 @@ static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: filter-jsonlog [-V] [-e events] [-f facility] "
-	    "[-n sessions] [-o file]\n"
-	    "                      [-S socket] [-s bytes] [-t tag]\n");
+	    "[-K keyfile] [-n sessions]\n"
+	    "                      [-o file] [-P what] [-S socket] [-s bytes] "
+	    "[-t tag]\n");
 	exit(1);
 }
 

@@ -138,6 +138,7 @@ render_record(const struct render_conf *conf, const struct session *s,
 {
 	struct rctx	 c;
 	struct tx	 transient;
+	char		*pbuf;
 	int		 level;
 
 	w_init();
@@ -156,7 +157,14 @@ render_record(const struct render_conf *conf, const struct session *s,
 		 * Kept whatever its length: over the cap, the drop levels
 		 * leave it out and say so (not the null sender's "<>").
 		 */
-		if (r->f[F_ADDRESS].len > 0)
+		if (r->f[F_ADDRESS].len > 0 && (privacy.flags & PRIV_LOCAL)) {
+			/* L3: its local part */
+			pbuf = xmalloc(PRIV_ADDR_MAX(r->f[F_ADDRESS].len));
+			(void)estr_set(&transient.from, pbuf, priv_addr(pbuf,
+			    r->f[F_ADDRESS].p, r->f[F_ADDRESS].len),
+			    ESCAPE_MAX(FJ_LINE_MAX + PRIV_TOKEN));
+			free(pbuf);
+		} else if (r->f[F_ADDRESS].len > 0)
 			(void)estr_set(&transient.from, r->f[F_ADDRESS].p,
 			    r->f[F_ADDRESS].len, ESCAPE_MAX(FJ_LINE_MAX));
 		c.tx = &transient;
@@ -680,7 +688,7 @@ r_tx(struct rctx *c)
 {
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;
-	char		*mark;
+	char		*mark, *pbuf;
 	uint32_t	 i;
 	int		 m = 0, k;
 
@@ -753,7 +761,13 @@ r_tx(struct rctx *c)
 	if (c->r->event == RPT_TX_MAIL && c->r->result != RES_OK &&
 	    render_keep(c, D_TEXT, "opensmtpd.tx.refused_from")) {
 		WC(c, m, "\"refused_from\":\"");
-		if (c->r->f[F_ADDRESS].len > 0)
+		if (c->r->f[F_ADDRESS].len > 0 && (privacy.flags & PRIV_LOCAL)) {
+			/* L3: the transient text, as email.from.address */
+			pbuf = xmalloc(PRIV_ADDR_MAX(c->r->f[F_ADDRESS].len));
+			w_slice(&c->w, pbuf, priv_addr(pbuf,
+			    c->r->f[F_ADDRESS].p, c->r->f[F_ADDRESS].len));
+			free(pbuf);
+		} else if (c->r->f[F_ADDRESS].len > 0)
 			w_slice(&c->w, c->r->f[F_ADDRESS].p,
 			    c->r->f[F_ADDRESS].len);
 		else
@@ -791,12 +805,16 @@ static void
 r_protocol(struct rctx *c)
 {
 	const struct report	*r = c->r;
+	struct slice		 l;
 
 	if ((r->event == RPT_PROTOCOL_CLIENT ||
 	    r->event == RPT_PROTOCOL_SERVER) &&
 	    render_keep(c, D_PROTO, "opensmtpd.protocol.line")) {
 		W(c, ",\"protocol\":{\"line\":\"");
-		mask_line(&c->w, r, c->s, &r->f[F_LINE]);
+		l = r->f[F_LINE];
+		if (privacy.flags)	/* P1, or L5, I4 */
+			l = priv_line(c->s, r, &l);
+		mask_line(&c->w, r, c->s, &l);
 		W(c, "\"}");
 	}
 }
@@ -806,6 +824,7 @@ static void
 r_filter(struct rctx *c)
 {
 	const struct report	*r = c->r;
+	struct slice		 t;
 	char			*mark;
 	int			 n = 0;
 
@@ -814,15 +833,22 @@ r_filter(struct rctx *c)
 		KEY_SLICE(c, n, "kind", &r->f[F_KIND]);
 		KEY_SLICE(c, n, "name", &r->f[F_NAME]);
 		if (r->f[F_MESSAGE].len > 0 &&
-		    render_keep(c, D_FILTER, "opensmtpd.filter.message"))
-			KEY_SLICE(c, n, "message", &r->f[F_MESSAGE]);
+		    render_keep(c, D_FILTER, "opensmtpd.filter.message")) {
+			t = r->f[F_MESSAGE];
+			if (privacy.flags)	/* L5, U2, I4 */
+				t = priv_text(c->s, t.p, t.len);
+			KEY_SLICE(c, n, "message", &t);
+		}
 		w_close(&c->w, mark, n);
 	} else if (r->event == RPT_FILTER_RESPONSE) {
 		mark = W_OPEN(&c->w, ",\"filter\":{");
 		if (render_keep(c, D_FILTER, "opensmtpd.filter")) {
 			KEY_SLICE(c, n, "phase", &r->f[F_PHASE]);
 			KEY_SLICE(c, n, "response", &r->f[F_RESPONSE]);
-			KEY_SLICE(c, n, "param", &r->f[F_PARAM]);
+			t = r->f[F_PARAM];
+			if (privacy.flags)	/* L5, U2, I4 */
+				t = priv_text(c->s, t.p, t.len);
+			KEY_SLICE(c, n, "param", &t);
 		}
 		w_close(&c->w, mark, n);
 	}
@@ -833,13 +859,17 @@ static void
 r_unknown(struct rctx *c)
 {
 	const struct report	*r = c->r;
+	struct slice		 t;
 
 	if (!r->unknown)
 		return;
 	W(c, ",\"unknown\":true");
 	if (r->has_params && render_keep(c, D_PARAMS, "opensmtpd.params")) {
 		W(c, ",\"params\":\"");
-		mask_line(&c->w, r, c->s, &r->params);
+		t = r->params;
+		if (privacy.flags)	/* L5, U2, I4 */
+			t = priv_text(c->s, t.p, t.len);
+		mask_line(&c->w, r, c->s, &t);
 		W(c, "\"");
 	}
 }

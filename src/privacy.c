@@ -65,7 +65,8 @@
  *      becomes "[rdns]"                                 priv_text()
  * proto
  *   P1 opensmtpd.protocol.line: a client line keeps its verb ("EHLO",
- *      "MAIL FROM:", "RCPT TO:"; anything else "?"), a server line its
+ *      "MAIL FROM:", "RCPT TO:", DATA's "."; anything else "?", and
+ *      AUTH data stays masked), a server line its
  *      code, separator and enhanced code ("250-", "550 5.7.1")
  *                                                       priv_line()
  * Diagnostics on stderr never carry these texts (mask_excerpt()).
@@ -378,7 +379,7 @@ priv_text(const struct session *s, const char *p, size_t n)
 	struct slice	 out;
 	char		 ab[64];
 	size_t		 i = 0, t, j;
-	const char	*gt;
+	const char	*gt, *at;
 	int		 ip = priv_session(s);
 
 	out.p = p;
@@ -417,6 +418,22 @@ priv_text(const struct session *s, const char *p, size_t n)
 					i++;
 		if (i > n)
 			i = n;
+		/*
+		 * '|' separates the fields of a raw text, but a local part
+		 * may hold it too ("a|b@c"): a word with an '@' after '|'s
+		 * is one address up to the end of its domain, so no piece of
+		 * its local part is left out of the pseudonym.
+		 */
+		if ((privacy.flags & PRIV_LOCAL) && i < n && p[i] == '|') {
+			for (j = i, at = NULL; j < n && (p[j] == '|' ||
+			    !is_delim((unsigned char)p[j])); j++)
+				if (p[j] == '@')
+					at = p + j;
+			if (at != NULL) {
+				gt = memchr(at, '|', p + j - at);
+				i = gt != NULL ? (size_t)(gt - p) : j;
+			}
+		}
 		scrub_token(s, p + t, i - t);
 	}
 	out.p = tbuf;
@@ -510,7 +527,9 @@ priv_line(const struct session *s, const struct report *r,
 			p++;
 			n--;
 		}
-		if ((v = smtp_command(p, n)) == 0)
+		if (LIT_IS(p, n, "."))
+			put(".", 1);	/* the end of DATA */
+		else if ((v = smtp_command(p, n)) == 0)
 			put("?", 1);
 		else if (v == 4 && (strncasecmp(p, "mail", 4) == 0 ||
 		    strncasecmp(p, "rcpt", 4) == 0) &&

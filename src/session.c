@@ -527,11 +527,17 @@ priv_store(struct sessions *ss, struct session *s, const struct report *r,
 	char		*buf = NULL;
 
 	if (e == &s->rdns) {
+		/* smtpd's "<unknown>" (no name) names nobody: kept */
 		sl = r->f[F_RDNS];
+		s->priv_rdns = 0;
+		if (LIT_IS(sl.p, sl.len, "<unknown>")) {
+			text_set(ss, s, e, &sl, tl);
+			return;
+		}
 		estr_clear(e);
 		s->toolong &= ~tl;
-		s->priv_rdns = sl.len > 0 && !LIT_IS(sl.p, sl.len,
-		    "<unknown>") ? priv_name_hash(sl.p, sl.len) : 0;
+		if (sl.len > 0)
+			s->priv_rdns = priv_name_hash(sl.p, sl.len);
 		return;
 	}
 	if (e == &s->helo) {

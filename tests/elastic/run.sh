@@ -117,6 +117,7 @@ fi
 # test stream (behind the shared handshake when it has none).
 # Each run's exit status counts (its stderr in $REC/NAME.err).
 FILTER_FAILED=0
+t_privacy_key
 for f in tests/golden/*.in; do
 	a=${f%.in}.args
 	n=golden-$(basename "$f" .in)

@@ -282,7 +282,14 @@ test_text(void)
 	TEXT("rcpt to:alice@example.com", "rcpt to:p.b24a1ae63474a824@example.com");
 	TEXT("sender alice@example.com, ok.",
 	    "sender p.b24a1ae63474a824@example.com, ok.");
-	TEXT("a|alice@example.com|b", "a|p.b24a1ae63474a824@example.com|b");
+	TEXT("alice@example.com|b", "p.b24a1ae63474a824@example.com|b");
+	/* a '|' before an '@' is the local part's: hidden with it */
+	snprintf(w, sizeof(w), "x %s@example.net|y", want_tok('p', "a|frank|pipe"));
+	TEXT("x a|frank|pipe@example.net|y", w);
+	snprintf(w, sizeof(w), "%s@y|192.0.2.0", want_tok('p', "a@x|b"));
+	privacy.flags = PRIV_LOCAL | PRIV_IP;
+	TEXT("a@x|b@y|192.0.2.9", w);
+	privacy.flags = PRIV_LOCAL;
 	snprintf(w, sizeof(w), "from %s@x.test here", want_tok('p', "\"a b\""));
 	TEXT("from \"a b\"@x.test here", w);
 	TEXT("no address here [192.0.2.7]", "no address here [192.0.2.7]");
@@ -365,6 +372,8 @@ test_line(void)
 	CL("garbage alice@example.com", "?");
 	CL("alice@example.com", "?");
 	CL("", "?");
+	CL(".", ".");
+	CL(".x", "?");
 	SV("250-2.0.0 Ok", "250-2.0.0");
 	SV("550 5.7.1 <alice@example.com>: refused", "550 5.7.1");
 	SV("250 HELP", "250");

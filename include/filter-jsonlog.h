@@ -283,9 +283,9 @@ struct session {
 	struct estr	 tls_version;
 	struct estr	 tls_cipher;
 	struct estr	 user;
-	uint64_t	 priv_rdns;	/* -P ip: priv_name_hash of the rdns
+	uint32_t	 priv_rdns;	/* -P ip: priv_name_hash of the rdns
 					   that is not kept; 0: none */
-	uint64_t	 priv_user;	/* -P user: of the user name */
+	uint32_t	 priv_user;	/* -P user: of the user name */
 	uint32_t	 tx_count;
 	uint32_t	 rcpt_count;
 	uint32_t	 command_count;
@@ -589,7 +589,7 @@ size_t		 priv_addr(char *, const char *, size_t);
 #define PRIV_ADDR_MAX(n)	((n) + PRIV_TOKEN + 1)
 size_t		 priv_user(char *, const char *, size_t);
 int		 priv_ip(char *, size_t, const char *, size_t);
-uint64_t	 priv_name_hash(const char *, size_t);
+uint32_t	 priv_name_hash(const char *, size_t);
 int		 priv_session(const struct session *);
 struct slice	 priv_text(const struct session *, const char *, size_t);
 struct slice	 priv_line(const struct session *, const struct report *,

@@ -317,8 +317,11 @@ priv_ip(char *out, size_t cap, const char *p, size_t len)
 	return ((int)strlen(out));
 }
 
-/* A name's hash to match it in free texts (ASCII case folded); never 0. */
-uint64_t
+/*
+ * A name's hash to match it in free texts (ASCII case folded, trailing
+ * dots left out); never 0.  A word that collides is hidden for nothing.
+ */
+uint32_t
 priv_name_hash(const char *p, size_t len)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;
@@ -334,7 +337,8 @@ priv_name_hash(const char *p, size_t len)
 		h = (h ^ c) * 0x100000001b3ULL;
 	}
 	h ^= len;
-	return (h == 0 ? 1 : h);
+	h ^= h >> 32;
+	return ((uint32_t)h == 0 ? 1 : (uint32_t)h);
 }
 
 /* Does -P ip hide this session's client (not smtp-out's ends)? */

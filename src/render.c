@@ -57,6 +57,8 @@ static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
 static void	 r_unknown(struct rctx *);
+static void	 w_private(struct rctx *, const struct slice *, int,
+		    const char *, int *);
 static void	 r_truncation(struct rctx *);
 
 /* A string literal at p, which moves past it (room is known). */
@@ -805,18 +807,46 @@ static void
 r_protocol(struct rctx *c)
 {
 	const struct report	*r = c->r;
-	struct slice		 l;
 
 	if ((r->event == RPT_PROTOCOL_CLIENT ||
 	    r->event == RPT_PROTOCOL_SERVER) &&
 	    render_keep(c, D_PROTO, "opensmtpd.protocol.line")) {
 		W(c, ",\"protocol\":{\"line\":\"");
-		l = r->f[F_LINE];
 		if (privacy.flags)	/* P1, or L5, I4 */
-			l = priv_line(c->s, r, &l);
-		mask_line(&c->w, r, c->s, &l);
+			w_private(c, &r->f[F_LINE], 1, NULL, 0);
+		else
+			mask_line(&c->w, r, c->s, &r->f[F_LINE]);
 		W(c, "\"}");
 	}
+}
+
+/*
+ * A text of the event under -P (privacy.c): a protocol line (how 1) or
+ * unknown parameters (2), through priv_line() or priv_text() and then
+ * mask_line(); a filter text (0) as "key":"text" after a comma unless it
+ * is the first member (counter n), empty: nothing.  Out of line: the
+ * records without -P do not pay for its locals.
+ */
+static __attribute__((__noinline__)) void
+w_private(struct rctx *c, const struct slice *in, int how, const char *key,
+    int *n)
+{
+	struct slice	 t;
+
+	if (how == 1)
+		t = priv_line(c->s, c->r, in);
+	else
+		t = priv_text(c->s, in->p, in->len);
+	if (how != 0) {
+		mask_line(&c->w, c->r, c->s, &t);
+		return;
+	}
+	if (t.len == 0)
+		return;
+	w_member(&c->w, n);
+	w_raw(&c->w, key, strlen(key));
+	w_slice(&c->w, t.p, t.len);
+	W(c, "\"");
 }
 
 /* opensmtpd.filter: empty fields are unknown, omitted (an empty param too). */
@@ -824,7 +854,6 @@ static void
 r_filter(struct rctx *c)
 {
 	const struct report	*r = c->r;
-	struct slice		 t;
 	char			*mark;
 	int			 n = 0;
 
@@ -834,10 +863,11 @@ r_filter(struct rctx *c)
 		KEY_SLICE(c, n, "name", &r->f[F_NAME]);
 		if (r->f[F_MESSAGE].len > 0 &&
 		    render_keep(c, D_FILTER, "opensmtpd.filter.message")) {
-			t = r->f[F_MESSAGE];
 			if (privacy.flags)	/* L5, U2, I4 */
-				t = priv_text(c->s, t.p, t.len);
-			KEY_SLICE(c, n, "message", &t);
+				w_private(c, &r->f[F_MESSAGE], 0,
+				    "\"message\":\"", &n);
+			else
+				KEY_SLICE(c, n, "message", &r->f[F_MESSAGE]);
 		}
 		w_close(&c->w, mark, n);
 	} else if (r->event == RPT_FILTER_RESPONSE) {
@@ -845,10 +875,11 @@ r_filter(struct rctx *c)
 		if (render_keep(c, D_FILTER, "opensmtpd.filter")) {
 			KEY_SLICE(c, n, "phase", &r->f[F_PHASE]);
 			KEY_SLICE(c, n, "response", &r->f[F_RESPONSE]);
-			t = r->f[F_PARAM];
 			if (privacy.flags)	/* L5, U2, I4 */
-				t = priv_text(c->s, t.p, t.len);
-			KEY_SLICE(c, n, "param", &t);
+				w_private(c, &r->f[F_PARAM], 0,
+				    "\"param\":\"", &n);
+			else
+				KEY_SLICE(c, n, "param", &r->f[F_PARAM]);
 		}
 		w_close(&c->w, mark, n);
 	}
@@ -859,17 +890,16 @@ static void
 r_unknown(struct rctx *c)
 {
 	const struct report	*r = c->r;
-	struct slice		 t;
 
 	if (!r->unknown)
 		return;
 	W(c, ",\"unknown\":true");
 	if (r->has_params && render_keep(c, D_PARAMS, "opensmtpd.params")) {
 		W(c, ",\"params\":\"");
-		t = r->params;
 		if (privacy.flags)	/* L5, U2, I4 */
-			t = priv_text(c->s, t.p, t.len);
-		mask_line(&c->w, r, c->s, &t);
+			w_private(c, &r->params, 2, NULL, 0);
+		else
+			mask_line(&c->w, r, c->s, &r->params);
 		W(c, "\"");
 	}
 }

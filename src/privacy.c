@@ -95,6 +95,7 @@ static char	*tbuf;
 static size_t	 tlen, tcap;
 
 static void	 put(const char *, size_t);
+static size_t	 domain_put(char *, const char *, size_t);
 static void	 pseudo(char *, char, const char *, size_t);
 static void	 scrub_token(const struct session *, const char *, size_t);
 static int	 is_delim(unsigned char);
@@ -247,8 +248,37 @@ priv_addr(char *out, const char *p, size_t len)
 		;
 	at = at > p ? at - 1 : p + len;
 	pseudo(out, 'p', p, at - p);
-	memcpy(out + PRIV_TOKEN, at, p + len - at);
-	return (PRIV_TOKEN + (p + len - at));
+	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at));
+}
+
+/*
+ * "@domain" after a pseudonym, as it is; with -P ip a domain that is an
+ * address ("@[192.0.2.7]", "@[IPv6:…]", "@192.0.2.7") is cut to its
+ * network like any other (I4).  Room: len + PRIV_IP_SLACK.
+ */
+static size_t
+domain_put(char *out, const char *p, size_t len)
+{
+	const char	*d = p + 1;
+	size_t		 dl = len - 1, pre = 1, post = 0;
+	int		 m;
+
+	if ((privacy.flags & PRIV_IP) && len > 1) {
+		if (dl >= 2 && d[0] == '[' && d[dl - 1] == ']') {
+			pre = 2;
+			post = 1;
+			if (dl > 7 && strncasecmp(d + 1, "IPv6:", 5) == 0)
+				pre = 7;
+		}
+		if ((m = priv_ip(out + pre, INET6_ADDRSTRLEN, p + pre,
+		    len - pre - post)) != -1) {
+			memcpy(out, p, pre);
+			memcpy(out + pre + m, p + len - post, post);
+			return (pre + m + post);
+		}
+	}
+	memcpy(out, p, len);
+	return (len);
 }
 
 /*
@@ -271,8 +301,9 @@ priv_user(char *out, const char *p, size_t len)
 		;
 	at = at > p + 1 ? at - 1 : p + len;
 	pseudo(out, 'u', p, at - p);
-	memcpy(out + PRIV_TOKEN, at, p + len - at);
-	return (PRIV_TOKEN + (p + len - at));
+	if (at == p + len)
+		return (PRIV_TOKEN);
+	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at));
 }
 
 /*
@@ -381,7 +412,7 @@ struct slice
 priv_text(const struct session *s, const char *p, size_t n)
 {
 	struct slice	 out;
-	char		 ab[64];
+	char		 ab[128];
 	size_t		 i = 0, t, j;
 	const char	*gt, *at;
 	int		 ip = priv_session(s);
@@ -399,7 +430,7 @@ priv_text(const struct session *s, const char *p, size_t n)
 			/* <a b@c>: the whole of it is one address */
 			put("<", 1);
 			j = gt - (p + i + 1);
-			if (j + PRIV_TOKEN + 1 <= sizeof(ab))
+			if (PRIV_ADDR_MAX(j) <= sizeof(ab))
 				put(ab, priv_addr(ab, p + i + 1, j));
 			else {
 				char	*big = xmalloc(PRIV_ADDR_MAX(j));

@@ -8,7 +8,8 @@ addresses), AUTH user names, smtp-in client ips and their rdns -- and
 fails (exit 1, one line per leak) when any of it appears in the records:
   local: every '@' of the output follows a pseudonym (p.<16 hex> or
          u.<16 hex>), no local part of 5 bytes or more appears anywhere,
-         and every domain of the input still does;
+         and every domain of the input still does (with ip, but for a
+         domain that is an address: cut like the others);
   user:  no user name (3 bytes or more) appears anywhere;
   ip:    no smtp-in client ip, nor its rdns, appears in that session's
          records outside destination.* (the server's own side).
@@ -88,7 +89,11 @@ def main():
                     continue
                 if len(piece) >= 5 and piece.lower() in low:
                     bad.append("local part %r of %r" % (piece, a))
-            if domain and domain.lower() not in low:
+            # with ip, a domain that is an address is cut like the others
+            literal = re.match(r"^\[.*\]$|^[0-9.]+$|^[0-9a-f:.]*:[0-9a-f:.]*$",
+                               domain, re.I)
+            if domain and domain.lower() not in low and \
+                    not ("ip" in flags and literal):
                 bad.append("domain %r is gone" % domain)
     if "user" in flags:
         for u in users:

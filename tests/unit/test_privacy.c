@@ -200,6 +200,18 @@ test_pseudonyms(void)
 	ADDR("\"a@b\"@x.test", w);
 	snprintf(w, sizeof(w), "%s@x.test", want_tok('p', "Bob.Smith+tag"));
 	ADDR("Bob.Smith+tag@x.test", w);
+	/* a domain that is an address: kept, but cut with -P ip */
+	ADDR("alice@[192.0.2.7]", "p.b24a1ae63474a824@[192.0.2.7]");
+	privacy.flags = PRIV_LOCAL | PRIV_IP;
+	ADDR("alice@[192.0.2.7]", "p.b24a1ae63474a824@[192.0.2.0]");
+	ADDR("alice@[IPv6:2001:db8:1:2::3]",
+	    "p.b24a1ae63474a824@[IPv6:2001:db8:1::]");
+	ADDR("alice@192.0.2.7", "p.b24a1ae63474a824@192.0.2.0");
+	ADDR("alice@[::ffff:0:0]", "p.b24a1ae63474a824@[::ffff:0.0.0.0]");
+	ADDR("alice@[not.an.ip]", "p.b24a1ae63474a824@[not.an.ip]");
+	ADDR("alice@[]", "p.b24a1ae63474a824@[]");
+	ADDR("alice@", "p.b24a1ae63474a824@");
+	privacy.flags = PRIV_LOCAL;
 
 	/* user names: -P user pseudonymizes, -P local only an address */
 	USER("alice", "alice");
@@ -277,6 +289,11 @@ test_text(void)
 	    "MAIL FROM:<p.572b2e98fc4f5e3d@x.test>");
 	TEXT("MAIL FROM:<a|b@x.test>", "MAIL FROM:<p.9c4bb47eae5a5f91@x.test>");
 	TEXT("MAIL FROM:<>", "MAIL FROM:<>");
+	privacy.flags = PRIV_LOCAL | PRIV_IP;
+	TEXT("MAIL FROM:<alice@[198.51.100.23]>",
+	    "MAIL FROM:<p.b24a1ae63474a824@[198.51.100.0]>");
+	TEXT("from alice@198.51.100.23.", "from p.b24a1ae63474a824@198.51.100.0.");
+	privacy.flags = PRIV_LOCAL;
 	TEXT("550 5.1.1 <alice@example.com>: Recipient rejected",
 	    "550 5.1.1 <p.b24a1ae63474a824@example.com>: Recipient rejected");
 	TEXT("rcpt to:alice@example.com", "rcpt to:p.b24a1ae63474a824@example.com");

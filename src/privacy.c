@@ -63,6 +63,9 @@
  *   I4 free texts: every IPv4 or IPv6 address is cut to its prefix
  *      (the EHLO reply echoes the client's), a word equal to the rdns
  *      becomes "[rdns]"                                 priv_text()
+ *   I5 an address whose domain is an address ("a@[192.0.2.7]"), in any
+ *      field or text and any subsystem: the domain is cut too
+ *                                                       priv_addr()
  * proto
  *   P1 opensmtpd.protocol.line: a client line keeps its verb ("EHLO",
  *      "MAIL FROM:", "RCPT TO:", DATA's "."; anything else "?", and

@@ -585,10 +585,12 @@ extern struct privacy privacy;
 
 int		 privacy_parse(const char *, unsigned int *, const char **);
 int		 privacy_key(struct privacy *, const char *, const char **);
-size_t		 priv_addr(char *, const char *, size_t);
+size_t		 priv_addr(char *, const char *, size_t,
+		    const struct session *);
 #define PRIV_IP_SLACK	48		/* an ip's prefix may be longer */
 #define PRIV_ADDR_MAX(n)	((n) + PRIV_TOKEN + PRIV_IP_SLACK)
-size_t		 priv_user(char *, const char *, size_t);
+size_t		 priv_user(char *, const char *, size_t,
+		    const struct session *);
 int		 priv_ip(char *, size_t, const char *, size_t);
 uint32_t	 priv_name_hash(const char *, size_t);
 int		 priv_session(const struct session *);

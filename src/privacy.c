@@ -63,9 +63,10 @@
  *   I4 free texts: every IPv4 or IPv6 address is cut to its prefix
  *      (the EHLO reply echoes the client's), a word equal to the rdns
  *      becomes "[rdns]"                                 priv_text()
- *   I5 an address whose domain is an address ("a@[192.0.2.7]"), in any
- *      field or text and any subsystem: the domain is cut too
- *                                                       priv_addr()
+ *   I5 an address whose domain is an address ("a@[192.0.2.7]"; in any
+ *      subsystem) or the hidden rdns ("root@host-1-2-3-4.isp.example"),
+ *      in fields and free texts, also without -P local: the domain is
+ *      cut, or "[rdns]"                                 priv_addr()
  * proto
  *   P1 opensmtpd.protocol.line: a client line keeps its verb ("EHLO",
  *      "MAIL FROM:", "RCPT TO:", DATA's "."; anything else "?", and
@@ -98,10 +99,12 @@ static char	*tbuf;
 static size_t	 tlen, tcap;
 
 static void	 put(const char *, size_t);
-static size_t	 domain_put(char *, const char *, size_t);
+static size_t	 domain_put(char *, const char *, size_t,
+		    const struct session *);
 static void	 pseudo(char *, char, const char *, size_t);
 static void	 scrub_token(const struct session *, const char *, size_t);
 static int	 is_delim(unsigned char);
+static int	 angle_addr(const char *, size_t, const char **);
 
 static const struct {
 	struct slice	 name;
@@ -239,7 +242,7 @@ pseudo(char *out, char kind, const char *p, size_t len)
  * and so does an address whose local part is empty.
  */
 size_t
-priv_addr(char *out, const char *p, size_t len)
+priv_addr(char *out, const char *p, size_t len, const struct session *s)
 {
 	const char	*at;
 
@@ -250,17 +253,24 @@ priv_addr(char *out, const char *p, size_t len)
 	for (at = p + len; at > p && at[-1] != '@'; at--)
 		;
 	at = at > p ? at - 1 : p + len;
+	if (!(privacy.flags & PRIV_LOCAL)) {
+		/* -P ip alone: the local part as it is, the domain cut */
+		memcpy(out, p, at - p);
+		return ((at - p) + domain_put(out + (at - p), at, p + len - at,
+		    s));
+	}
 	pseudo(out, 'p', p, at - p);
-	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at));
+	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at, s));
 }
 
 /*
  * "@domain" after a pseudonym, as it is; with -P ip a domain that is an
  * address ("@[192.0.2.7]", "@[IPv6:…]", "@192.0.2.7") is cut to its
- * network like any other (I4).  Room: len + PRIV_IP_SLACK.
+ * network like any other, and one equal to the session's hidden rdns
+ * becomes "[rdns]" (I5).  Room: len + PRIV_IP_SLACK.
  */
 static size_t
-domain_put(char *out, const char *p, size_t len)
+domain_put(char *out, const char *p, size_t len, const struct session *s)
 {
 	const char	*d = p + 1;
 	size_t		 dl = len - 1, pre = 1, post = 0;
@@ -279,6 +289,12 @@ domain_put(char *out, const char *p, size_t len)
 			memcpy(out + pre + m, p + len - post, post);
 			return (pre + m + post);
 		}
+		if (s != NULL && s->priv_rdns != 0 && priv_session(s) &&
+		    priv_name_hash(d, dl) == s->priv_rdns) {
+			out[0] = '@';
+			memcpy(out + 1, PRIV_RDNS, sizeof(PRIV_RDNS) - 1);
+			return (sizeof(PRIV_RDNS));
+		}
 	}
 	memcpy(out, p, len);
 	return (len);
@@ -289,7 +305,7 @@ domain_put(char *out, const char *p, size_t len)
  * is an address); with -P local alone an address's local part only.
  */
 size_t
-priv_user(char *out, const char *p, size_t len)
+priv_user(char *out, const char *p, size_t len, const struct session *s)
 {
 	const char	*at;
 
@@ -298,7 +314,7 @@ priv_user(char *out, const char *p, size_t len)
 			memcpy(out, p, len);
 			return (len);
 		}
-		return (priv_addr(out, p, len));
+		return (priv_addr(out, p, len, s));
 	}
 	for (at = p + len; at > p && at[-1] != '@'; at--)
 		;
@@ -306,7 +322,7 @@ priv_user(char *out, const char *p, size_t len)
 	pseudo(out, 'u', p, at - p);
 	if (at == p + len)
 		return (PRIV_TOKEN);
-	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at));
+	return (PRIV_TOKEN + domain_put(out + PRIV_TOKEN, at, p + len - at, s));
 }
 
 /*
@@ -405,6 +421,28 @@ is_delim(unsigned char c)
 }
 
 /*
+ * Is "<…>" at p an address (an '@', and no blank after the last one: a
+ * domain has none)?  Its '>' then in *gt.
+ */
+static int
+angle_addr(const char *p, size_t n, const char **gt)
+{
+	const char	*at = NULL, *q;
+
+	if ((*gt = memchr(p, '>', n)) == NULL)
+		return (0);
+	for (q = p + 1; q < *gt; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL)
+		return (0);
+	for (q = at; q < *gt; q++)
+		if (*q == ' ' || *q == '\t')
+			return (0);
+	return (1);
+}
+
+/*
  * A free text with what the options hide replaced, word by word (see the
  * top of the file, L5, U2, I4): an address inside <…> or a word with an
  * '@' gets its local part's pseudonym, an ip its prefix, a word equal to
@@ -427,18 +465,17 @@ priv_text(const struct session *s, const char *p, size_t n)
 		return (out);
 	tlen = 0;
 	while (i < n) {
-		if (p[i] == '<' && (privacy.flags & PRIV_LOCAL) &&
-		    (gt = memchr(p + i, '>', n - i)) != NULL &&
-		    memchr(p + i, '@', gt - (p + i)) != NULL) {
+		if (p[i] == '<' && ((privacy.flags & PRIV_LOCAL) || ip) &&
+		    angle_addr(p + i, n - i, &gt)) {
 			/* <a b@c>: the whole of it is one address */
 			put("<", 1);
 			j = gt - (p + i + 1);
 			if (PRIV_ADDR_MAX(j) <= sizeof(ab))
-				put(ab, priv_addr(ab, p + i + 1, j));
+				put(ab, priv_addr(ab, p + i + 1, j, s));
 			else {
 				char	*big = xmalloc(PRIV_ADDR_MAX(j));
 
-				put(big, priv_addr(big, p + i + 1, j));
+				put(big, priv_addr(big, p + i + 1, j, s));
 				free(big);
 			}
 			put(">", 1);
@@ -520,11 +557,11 @@ scrub_token(const struct session *s, const char *p, size_t n)
 	if ((privacy.flags & PRIV_USER) && s->priv_user != 0 && core > 0 &&
 	    priv_name_hash(p, core) == s->priv_user) {
 		big = xmalloc(PRIV_ADDR_MAX(core));
-		put(big, priv_user(big, p, core));
+		put(big, priv_user(big, p, core, s));
 		free(big);
 		goto tail;
 	}
-	if ((privacy.flags & PRIV_LOCAL) &&
+	if (((privacy.flags & PRIV_LOCAL) || priv_session(s)) &&
 	    (at = memchr(p, '@', core)) != NULL) {
 		/* "FROM:a@b", "mailto:a@b": the local part is after the ':' */
 		q = p;
@@ -535,7 +572,7 @@ scrub_token(const struct session *s, const char *p, size_t n)
 		put(p, q - p);
 		k = core - (q - p);
 		big = xmalloc(PRIV_ADDR_MAX(k));
-		put(big, priv_addr(big, q, k));
+		put(big, priv_addr(big, q, k, s));
 		free(big);
 		goto tail;
 	}

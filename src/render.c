@@ -159,11 +159,12 @@ render_record(const struct render_conf *conf, const struct session *s,
 		 * Kept whatever its length: over the cap, the drop levels
 		 * leave it out and say so (not the null sender's "<>").
 		 */
-		if (r->f[F_ADDRESS].len > 0 && (privacy.flags & PRIV_LOCAL)) {
+		if (r->f[F_ADDRESS].len > 0 && ((privacy.flags & PRIV_LOCAL) ||
+		    priv_session(s))) {
 			/* L3: its local part */
 			pbuf = xmalloc(PRIV_ADDR_MAX(r->f[F_ADDRESS].len));
 			(void)estr_set(&transient.from, pbuf, priv_addr(pbuf,
-			    r->f[F_ADDRESS].p, r->f[F_ADDRESS].len),
+			    r->f[F_ADDRESS].p, r->f[F_ADDRESS].len, s),
 			    ESCAPE_MAX(FJ_LINE_MAX + PRIV_TOKEN));
 			free(pbuf);
 		} else if (r->f[F_ADDRESS].len > 0)
@@ -763,11 +764,13 @@ r_tx(struct rctx *c)
 	if (c->r->event == RPT_TX_MAIL && c->r->result != RES_OK &&
 	    render_keep(c, D_TEXT, "opensmtpd.tx.refused_from")) {
 		WC(c, m, "\"refused_from\":\"");
-		if (c->r->f[F_ADDRESS].len > 0 && (privacy.flags & PRIV_LOCAL)) {
+		if (c->r->f[F_ADDRESS].len > 0 &&
+		    ((privacy.flags & PRIV_LOCAL) || priv_session(c->s))) {
 			/* L3: the transient text, as email.from.address */
 			pbuf = xmalloc(PRIV_ADDR_MAX(c->r->f[F_ADDRESS].len));
 			w_slice(&c->w, pbuf, priv_addr(pbuf,
-			    c->r->f[F_ADDRESS].p, c->r->f[F_ADDRESS].len));
+			    c->r->f[F_ADDRESS].p, c->r->f[F_ADDRESS].len,
+			    c->s));
 			free(pbuf);
 		} else if (c->r->f[F_ADDRESS].len > 0)
 			w_slice(&c->w, c->r->f[F_ADDRESS].p,

@@ -147,7 +147,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 			break;
 		tx->have_mail = 1;
 		tx->mail_result = r->result;
-		if (privacy.flags & PRIV_LOCAL)
+		if ((privacy.flags & PRIV_LOCAL) || priv_session(s))
 			priv_store(ss, s, r, &tx->from, TL_FROM);
 		else
 			text_set(ss, s, &tx->from, &r->f[F_ADDRESS], TL_FROM);
@@ -452,10 +452,10 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
 	if (max > ss->textmax)
 		max = ss->textmax;
 	addr = r->f[F_ADDRESS];
-	if (privacy.flags & PRIV_LOCAL) {
-		/* L2: the recipient's local part */
+	if ((privacy.flags & PRIV_LOCAL) || priv_session(s)) {
+		/* L2 (I5): the recipient's local part (domain) */
 		buf = xmalloc(PRIV_ADDR_MAX(addr.len));
-		addr.len = priv_addr(buf, addr.p, addr.len);
+		addr.len = priv_addr(buf, addr.p, addr.len, s);
 		addr.p = buf;
 	}
 	ret = escape_store(&rc->addr, addr.p, addr.len, max, s);
@@ -551,12 +551,12 @@ priv_store(struct sessions *ss, struct session *s, const struct report *r,
 		s->priv_user = (privacy.flags & PRIV_USER) && sl.len > 0 ?
 		    priv_name_hash(sl.p, sl.len) : 0;
 		buf = xmalloc(PRIV_ADDR_MAX(sl.len));
-		t.len = sl.len > 0 ? priv_user(buf, sl.p, sl.len) : 0;
+		t.len = sl.len > 0 ? priv_user(buf, sl.p, sl.len, s) : 0;
 		t.p = buf;
 	} else {
 		sl = r->f[F_ADDRESS];
 		buf = xmalloc(PRIV_ADDR_MAX(sl.len));
-		t.len = priv_addr(buf, sl.p, sl.len);
+		t.len = priv_addr(buf, sl.p, sl.len, s);
 		t.p = buf;
 	}
 	text_set(ss, s, e, &t, tl);

@@ -9,7 +9,8 @@ fails (exit 1, one line per leak) when any of it appears in the records:
   local: every '@' of the output follows a pseudonym (p.<16 hex> or
          u.<16 hex>), no local part of 5 bytes or more appears anywhere,
          and every domain of the input still does (with ip, but for a
-         domain that is an address: cut like the others);
+         domain that is an address, cut like the others, or a client's
+         rdns, hidden like it);
   user:  no user name (3 bytes or more) appears anywhere;
   ip:    no smtp-in client ip, nor its rdns, appears in that session's
          records outside destination.* (the server's own side).
@@ -92,8 +93,11 @@ def main():
             # with ip, a domain that is an address is cut like the others
             literal = re.match(r"^\[.*\]$|^[0-9.]+$|^[0-9a-f:.]*:[0-9a-f:.]*$",
                                domain, re.I)
+            # with ip, a domain equal to a client's rdns is hidden too
+            rdnses = set(r.lower() for _, r in clients.values() if r)
             if domain and domain.lower() not in low and \
-                    not ("ip" in flags and literal):
+                    not ("ip" in flags and (literal or
+                                            domain.lower() in rdnses)):
                 bad.append("domain %r is gone" % domain)
     if "user" in flags:
         for u in users:

@@ -170,11 +170,11 @@ want_tok(char kind, const char *s)
 
 #define ADDR(in, want) do {						\
 	char	 b_[PRIV_ADDR_MAX(sizeof(in))];				\
-	CHECK_MEM(b_, priv_addr(b_, in, sizeof(in) - 1), want);		\
+	CHECK_MEM(b_, priv_addr(b_, in, sizeof(in) - 1, NULL), want);		\
 } while (0)
 #define USER(in, want) do {						\
 	char	 b_[PRIV_ADDR_MAX(sizeof(in))];				\
-	CHECK_MEM(b_, priv_user(b_, in, sizeof(in) - 1), want);		\
+	CHECK_MEM(b_, priv_user(b_, in, sizeof(in) - 1, NULL), want);		\
 } while (0)
 
 static void
@@ -289,10 +289,29 @@ test_text(void)
 	    "MAIL FROM:<p.572b2e98fc4f5e3d@x.test>");
 	TEXT("MAIL FROM:<a|b@x.test>", "MAIL FROM:<p.9c4bb47eae5a5f91@x.test>");
 	TEXT("MAIL FROM:<>", "MAIL FROM:<>");
+	/* -P ip alone: local parts as they are, domain literals cut */
+	privacy.flags = PRIV_IP;
+	TEXT("MAIL FROM:<alice@[198.51.100.23]>",
+	    "MAIL FROM:<alice@[198.51.100.0]>");
+	TEXT("to alice@198.51.100.23", "to alice@198.51.100.0");
+	TEXT("to alice@example.com", "to alice@example.com");
+	ADDR("alice@[192.0.2.7]", "alice@[192.0.2.0]");
 	privacy.flags = PRIV_LOCAL | PRIV_IP;
 	TEXT("MAIL FROM:<alice@[198.51.100.23]>",
 	    "MAIL FROM:<p.b24a1ae63474a824@[198.51.100.0]>");
 	TEXT("from alice@198.51.100.23.", "from p.b24a1ae63474a824@198.51.100.0.");
+	/* no blank in a domain: "<…>" is no address then, word by word */
+	TEXT("<alice@x 198.51.100.23>", "<p.b24a1ae63474a824@x 198.51.100.0>");
+	snprintf(w, sizeof(w), "<%s@x.test>", want_tok('p', "a b"));
+	TEXT("<a b@x.test>", w);
+	/* a domain equal to the hidden rdns */
+	sess.priv_rdns = priv_name_hash("host.example.net", 16);
+	TEXT("<alice@HOST.example.net>", "<p.b24a1ae63474a824@[rdns]>");
+	TEXT("alice@host.example.net", "p.b24a1ae63474a824@[rdns]");
+	sess.subsys = SUB_SMTP_OUT;
+	TEXT("alice@host.example.net", "p.b24a1ae63474a824@host.example.net");
+	sess.subsys = SUB_SMTP_IN;
+	sess.priv_rdns = 0;
 	privacy.flags = PRIV_LOCAL;
 	TEXT("550 5.1.1 <alice@example.com>: Recipient rejected",
 	    "550 5.1.1 <p.b24a1ae63474a824@example.com>: Recipient rejected");

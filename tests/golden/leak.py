@@ -17,6 +17,7 @@ fails (exit 1, one line per leak) when any of it appears in the records:
 With one option alone, a user name that is also a local part (alice and
 alice@) is only checked by the option that hides it.
 """
+import ipaddress
 import json
 import re
 import sys
@@ -56,6 +57,10 @@ def addresses_of(stream):
             m = re.match(r"^\[(.*)\]:\d+$", src) or re.match(r"^(.*):\d+$", src)
             if m:
                 ip = m.group(1)
+            try:    # "unix:/path" and the like are no client address
+                ipaddress.ip_address(ip.split("%")[0])
+            except ValueError:
+                ip = ""
             clients[sid] = (ip, rdns if rdns not in ("", "<unknown>") else None)
     addrs.discard("<>")
     addrs.discard("")

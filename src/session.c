@@ -544,7 +544,7 @@ priv_store(struct sessions *ss, struct session *s, const struct report *r,
 		sl = r->f[F_IDENTITY];
 		t = priv_text(s, sl.p, sl.len);
 		/* a name equal to the rdns says as much as the rdns */
-		if (LIT_IS(t.p, t.len, PRIV_RDNS))
+		if (priv_session(s) && LIT_IS(t.p, t.len, PRIV_RDNS))
 			t.len = 0;
 	} else if (e == &s->user) {
 		sl = r->f[F_USER];

@@ -104,6 +104,7 @@ static size_t	 domain_put(char *, const char *, size_t,
 static void	 pseudo(char *, char, const char *, size_t);
 static void	 scrub_token(const struct session *, const char *, size_t);
 static int	 is_delim(unsigned char);
+static int	 ipish(const char *, size_t);
 static int	 angle_addr(const char *, size_t, const char **);
 
 static const struct {
@@ -200,6 +201,22 @@ privacy_key(struct privacy *pv, const char *path, const char **errstr)
 	return (ret);
 }
 
+/*
+ * The pseudonyms made last, by a hash of the input (one address shows
+ * in its tx-rcpt, its RCPT line, the reply and a filter's response: an
+ * HMAC is two SHA-256 blocks each time).  The key's own states are part
+ * of the entry, so that another key never gets an old pseudonym.
+ */
+#define PCACHE		256
+#define PCACHE_IN	46
+static struct {
+	uint32_t	 key;
+	char		 kind;		/* 0: empty */
+	uint8_t		 len;
+	char		 in[PCACHE_IN];	/* lower-cased */
+	char		 tok[16];
+} pcache[PCACHE];
+
 /* kind "." 16 hex digits: the first 8 bytes of the input's HMAC. */
 static void
 pseudo(char *out, char kind, const char *p, size_t len)
@@ -208,7 +225,27 @@ pseudo(char *out, char kind, const char *p, size_t len)
 	struct sha256		 c;
 	unsigned char		 lc[256], ih[SHA256_LEN], h[SHA256_LEN];
 	unsigned char		 tag[2];
-	size_t			 i, k;
+	size_t			 i, k, slot = 0, len0 = len;
+	uint32_t		 key, fh;
+
+	out[0] = kind;
+	out[1] = '.';
+	key = privacy.mac.inner.h[0] ^ privacy.mac.outer.h[1];
+	if (len <= PCACHE_IN) {
+		fh = 2166136261U ^ (unsigned char)kind;
+		for (i = 0; i < len; i++) {
+			lc[i] = (p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 :
+			    (unsigned char)p[i];
+			fh = (fh ^ lc[i]) * 16777619U;
+		}
+		slot = (fh ^ (fh >> 16)) % PCACHE;
+		if (pcache[slot].kind == kind && pcache[slot].key == key &&
+		    pcache[slot].len == len &&
+		    memcmp(pcache[slot].in, lc, len) == 0) {
+			memcpy(out + 2, pcache[slot].tok, 16);
+			return;
+		}
+	}
 
 	tag[0] = (unsigned char)kind;
 	tag[1] = 0;
@@ -227,11 +264,17 @@ pseudo(char *out, char kind, const char *p, size_t len)
 	c = privacy.mac.outer;
 	sha256_update(&c, ih, sizeof(ih));
 	sha256_final(&c, h);
-	out[0] = kind;
-	out[1] = '.';
 	for (i = 0; i < 8; i++) {
 		out[2 + 2 * i] = hex[h[i] >> 4];
 		out[3 + 2 * i] = hex[h[i] & 15];
+	}
+	/* lc holds the whole input when it is this short */
+	if (len0 <= PCACHE_IN) {
+		pcache[slot].kind = kind;
+		pcache[slot].key = key;
+		pcache[slot].len = (uint8_t)len0;
+		memcpy(pcache[slot].in, lc, len0);
+		memcpy(pcache[slot].tok, out + 2, 16);
 	}
 }
 
@@ -411,6 +454,26 @@ put(const char *p, size_t n)
 	tlen += n;
 }
 
+/*
+ * Could the word be an ip, or an ip and a port: hex digits, ':' and '.'
+ * only (up to a zone's '%'), with a '.' or a ':'?
+ */
+static int
+ipish(const char *p, size_t n)
+{
+	size_t	 i;
+	int	 sep = 0;
+
+	for (i = 0; i < n && p[i] != '%'; i++) {
+		if (p[i] == '.' || p[i] == ':')
+			sep = 1;
+		else if (!((p[i] >= '0' && p[i] <= '9') ||
+		    ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')))
+			return (0);
+	}
+	return (sep);
+}
+
 /* Bytes that end a word of a free text; '"' quotes, '<' is seen first. */
 static int
 is_delim(unsigned char c)
@@ -529,6 +592,10 @@ scrub_token(const struct session *s, const char *p, size_t n)
 	while (core > 0 && (p[core - 1] == '.' || p[core - 1] == ':'))
 		core--;
 	if (priv_session(s) && core > 0) {
+		/* inet_pton only for what may be an address */
+		if (!ipish(p, core) && !(core > 5 &&
+		    strncasecmp(p, "IPv6:", 5) == 0))
+			goto rdns;
 		if ((m = priv_ip(ip, sizeof(ip), p, core)) != -1) {
 			put(ip, m);
 			goto tail;
@@ -548,6 +615,7 @@ scrub_token(const struct session *s, const char *p, size_t n)
 			put(c - 1, p + core - (c - 1));
 			goto tail;
 		}
+ rdns:
 		if (s->priv_rdns != 0 && priv_name_hash(p, core) ==
 		    s->priv_rdns) {
 			put(PRIV_RDNS, sizeof(PRIV_RDNS) - 1);

@@ -155,7 +155,7 @@ test_hmac(void)
 static const char *
 want_tok(char kind, const char *s)
 {
-	static char	 out[64];
+	static char	 out[80];
 	unsigned char	 m[256], h[SHA256_LEN];
 	size_t		 n = strlen(s), i;
 
@@ -181,6 +181,7 @@ static void
 test_pseudonyms(void)
 {
 	char	 w[256];
+	int	 i, bad;
 
 	privacy.flags = PRIV_LOCAL;
 	hmac_sha256_key(&privacy.mac, TKEY, 16);
@@ -222,6 +223,19 @@ test_pseudonyms(void)
 	snprintf(w, sizeof(w), "%s@example.com", want_tok('u', "alice"));
 	USER("alice@example.com", w);
 	USER("@", want_tok('u', "@"));
+	/* the pseudonym cache: 3000 names, twice, all as the book says */
+	privacy.flags = PRIV_LOCAL;
+	for (i = 0, bad = 0; i < 6000; i++) {
+		char	 nm[64], b[PRIV_ADDR_MAX(64)];
+		size_t	 bl;
+
+		snprintf(nm, sizeof(nm), "%s%d", i % 2 ? "Name" : "x", i % 3000);
+		bl = priv_addr(b, nm, strlen(nm), NULL);
+		if (bl != PRIV_TOKEN || memcmp(b, want_tok('p', nm), bl) != 0)
+			bad++;
+	}
+	CHECK_INT(bad, 0);
+	privacy.flags = PRIV_USER;
 	/* another key, other pseudonyms */
 	hmac_sha256_key(&privacy.mac, "another key, 16+", 16);
 	USER("alice", "u.808a26939c851bef");
@@ -344,6 +358,8 @@ test_text(void)
 	TEXT("rdns HOST.Example.NET.", "rdns [rdns].");
 	TEXT("version 2.0.0 and 12:30:45", "version 2.0.0 and 12:30:45");
 	TEXT("a|192.0.2.9|b", "a|192.0.2.0|b");
+	TEXT("link fe80::1%eth0 up", "link fe80:: up");
+	TEXT("deadbeef cafe:: beef", "deadbeef cafe:: beef");
 	/* smtp-out: the remote MX's address is no client's */
 	sess.subsys = SUB_SMTP_OUT;
 	TEXT("220 [192.0.2.77] ok", "220 [192.0.2.77] ok");

@@ -304,11 +304,8 @@ struct session {
 	uint32_t	 reply_enh;
 	uint32_t	 toolong;	/* TL_* */
 	int32_t		 tls_bits;
-	uint64_t	 seq;
 	int64_t		 start_us;
 	int64_t		 last_us;	/* report time of the last event */
-	int64_t		 moved_us;	/* monotonic: last moved to the LRU
-					   tail (to the second) */
 	struct endpoint	 src;
 	struct endpoint	 dst;
 	struct estr	 rdns;
@@ -321,6 +318,9 @@ struct session {
 	uint32_t	 priv_rdns;	/* -P ip: priv_name_hash of the rdns
 					   that is not kept; 0: none */
 	uint32_t	 priv_user;	/* -P user: of the user name */
+	uint32_t	 seq;		/* events so far (event.sequence) */
+	uint32_t	 moved_s;	/* monotonic seconds: last moved to
+					   the LRU tail */
 	uint32_t	 tx_count;
 	uint32_t	 rcpt_count;
 	uint32_t	 command_count;

@@ -30,14 +30,14 @@ ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
 # tests, the fuzzer and the bench.
 CORE_SRCS=	src/filter.c src/protocol.c src/table.c src/session.c \
 		src/mask.c src/render.c src/ecs.c src/summary.c src/jsonw.c \
-		src/escape.c src/stats.c src/log.c src/compat/strtonum.c \
-		src/compat/strlcpy.c
+		src/escape.c src/privacy.c src/sha256.c src/stats.c src/log.c \
+		src/compat/strtonum.c src/compat/strlcpy.c
 CORE_OBJS=	$(CORE_SRCS:.c=.o)
 OBJS=		src/main.o src/sink.o $(CORE_OBJS)
 
 UNIT_TESTS=	tests/unit/test_protocol tests/unit/test_session \
 		tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
-		tests/unit/test_summary tests/unit/test_stats
+		tests/unit/test_summary tests/unit/test_stats tests/unit/test_privacy
 TEST_JSON=	tests/unit/jsoncheck
 
 .SUFFIXES: .c .o
@@ -65,6 +65,7 @@ tests/unit/test_escape: tests/unit/test_escape.c
 tests/unit/test_sink: tests/unit/test_sink.c
 tests/unit/test_summary: tests/unit/test_summary.c
 tests/unit/test_stats: tests/unit/test_stats.c
+tests/unit/test_privacy: tests/unit/test_privacy.c
 $(TEST_JSON): tests/unit/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ tests/unit/jsoncheck.c \
 	    $(JSONC_LIBS)

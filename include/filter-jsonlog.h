@@ -304,11 +304,8 @@ struct session {
 	uint32_t	 reply_enh;
 	uint32_t	 toolong;	/* TL_* */
 	int32_t		 tls_bits;
-	uint64_t	 seq;
 	int64_t		 start_us;
 	int64_t		 last_us;	/* report time of the last event */
-	int64_t		 moved_us;	/* monotonic: last moved to the LRU
-					   tail (to the second) */
 	struct endpoint	 src;
 	struct endpoint	 dst;
 	struct estr	 rdns;
@@ -318,6 +315,12 @@ struct session {
 	struct estr	 tls_version;
 	struct estr	 tls_cipher;
 	struct estr	 user;
+	uint32_t	 priv_rdns;	/* -P ip: priv_name_hash of the rdns
+					   that is not kept; 0: none */
+	uint32_t	 priv_user;	/* -P user: of the user name */
+	uint32_t	 seq;		/* events so far (event.sequence) */
+	uint32_t	 moved_s;	/* monotonic seconds: last moved to
+					   the LRU tail */
 	uint32_t	 tx_count;
 	uint32_t	 rcpt_count;
 	uint32_t	 command_count;
@@ -404,6 +407,7 @@ void		 mask_answered(struct session *);
 void		 mask_evicted(struct sessions *, const struct session *);
 int		 mask_returning(struct sessions *, int, uint64_t);
 const char	*mask_excerpt(const char *, size_t);
+size_t		 smtp_command(const char *, size_t);
 
 /* render.c: struct report + struct session -> one JSON record; opensmtpd.* */
 struct render_cache;
@@ -596,6 +600,62 @@ void		 sink_reopen(struct sink *);
 void		 sink_drain(struct sink *, int);
 void		 sink_close(struct sink *);
 int		 sink_facility(const char *);
+
+/* sha256.c: SHA-256 and HMAC-SHA256, for the pseudonyms of -P. */
+#define SHA256_LEN	32
+struct sha256 {
+	uint32_t	 h[8];
+	uint64_t	 n;		/* bytes hashed */
+	unsigned char	 buf[64];
+	size_t		 fill;
+};
+struct hmac_sha256 {
+	struct sha256	 inner;		/* after the key ^ ipad block */
+	struct sha256	 outer;		/* after the key ^ opad block */
+};
+void		 sha256_init(struct sha256 *);
+void		 sha256_update(struct sha256 *, const void *, size_t);
+void		 sha256_final(struct sha256 *, unsigned char[SHA256_LEN]);
+void		 hmac_sha256_key(struct hmac_sha256 *, const void *, size_t);
+void		 hmac_sha256_parts(const struct hmac_sha256 *,
+		    const struct slice *, int, unsigned char[SHA256_LEN]);
+void		 hmac_sha256(const void *, size_t, const void *, size_t,
+		    unsigned char[SHA256_LEN]);
+void		 priv_wipe(void *, size_t);
+
+/* privacy.c: -P and -K, what each option hides (see its comment). */
+enum {
+	PRIV_LOCAL = 1 << 0,	/* local parts of addresses */
+	PRIV_USER = 1 << 1,	/* AUTH user names */
+	PRIV_IP = 1 << 2,	/* smtp-in client ips: /24, /48 */
+	PRIV_PROTO = 1 << 3,	/* protocol lines: verb, reply codes */
+	PRIV_KEYED = PRIV_LOCAL | PRIV_USER
+};
+#define PRIV_KEY_MIN	16		/* bytes of -K's file */
+#define PRIV_KEY_MAX	4096
+#define PRIV_TOKEN	18		/* "p." and 16 hex digits */
+#define PRIV_RDNS	"[rdns]"	/* an rdns name in a free text */
+
+struct privacy {
+	unsigned int	 flags;		/* PRIV_*; 0: everything as it is */
+	struct hmac_sha256 mac;
+};
+extern struct privacy privacy;
+
+int		 privacy_parse(const char *, unsigned int *, const char **);
+int		 privacy_key(struct privacy *, const char *, const char **);
+size_t		 priv_addr(char *, const char *, size_t,
+		    const struct session *);
+#define PRIV_IP_SLACK	48		/* an ip's prefix may be longer */
+#define PRIV_ADDR_MAX(n)	((n) + PRIV_TOKEN + PRIV_IP_SLACK)
+size_t		 priv_user(char *, const char *, size_t,
+		    const struct session *);
+int		 priv_ip(char *, size_t, const char *, size_t);
+uint32_t	 priv_name_hash(const char *, size_t);
+int		 priv_session(const struct session *);
+struct slice	 priv_text(const struct session *, const char *, size_t);
+struct slice	 priv_line(const struct session *, const struct report *,
+		    const struct slice *);
 
 /* Allocation that cannot fail quietly: a broken invariant ends it. */
 void		*xmalloc(size_t);

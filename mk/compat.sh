@@ -17,5 +17,6 @@ try STRLCPY 'char b[2]; (void)strlcpy(b, "a", sizeof(b))'
 try MALLOC_TRIM '(void)malloc_trim(0)'
 try PLEDGE '(void)pledge("stdio", NULL)'
 try UNVEIL '(void)unveil("/", "r")'
+try EXPLICIT_BZERO 'char b[2]; explicit_bzero(b, sizeof(b))'
 rm -rf "$tmp"
 echo

@@ -88,6 +88,8 @@ struct options {
 	size_t		 nsess;
 	int		 facility;
 	unsigned int	 interval;
+	unsigned int	 privacy;	/* -P */
+	const char	*key;		/* -K */
 };
 
 int
@@ -133,8 +135,16 @@ options_parse(struct options *o, int argc, char *argv[])
 	o->cap = FJ_SIZE_DEFAULT;
 	o->nsess = FJ_SESSIONS_DEFAULT;
 	o->facility = 2;	/* mail */
-	while ((ch = getopt(argc, argv, "Ve:f:i:n:o:r:S:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "K:P:Ve:f:i:n:o:r:S:s:t:")) != -1) {
 		switch (ch) {
+		case 'K':
+			o->key = optarg;
+			break;
+		case 'P':
+			if (privacy_parse(optarg, &o->privacy, &errstr) == -1)
+				errx(1, "-P %s: %s; the items are local, user, "
+				    "ip, proto, all", optarg, errstr);
+			break;
 		case 'V':
 			printf("filter-jsonlog %s\n", FJ_VERSION);
 			exit(0);
@@ -195,6 +205,13 @@ options_parse(struct options *o, int argc, char *argv[])
 	argc -= optind;
 	if (argc != 0)
 		usage();
+
+	/* the key is read now, before the sink is opened and the sandbox */
+	if ((o->privacy & PRIV_KEYED) && o->key == NULL)
+		errx(1, "-P: pseudonyms (local, user) need a key: -K file");
+	if (o->key != NULL && privacy_key(&privacy, o->key, &errstr) == -1)
+		errx(1, "-K %s: %s", o->key, errstr);
+	privacy.flags = o->privacy;
 
 	/* stdin and stdout are one socket under smtpd: never write there */
 	if (o->out != NULL && strcmp(o->out, "-") == 0 &&
@@ -263,9 +280,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: filter-jsonlog [-V] [-e events] [-f facility] "
 	    "[-i seconds]\n"
-	    "                      [-n sessions] [-o file] [-r tx,session] "
-	    "[-S socket]\n"
-	    "                      [-s bytes] [-t tag]\n");
+	    "                      [-K keyfile] [-n sessions] [-o file] "
+	    "[-P what]\n"
+	    "                      [-r tx,session] [-S socket] [-s bytes] "
+	    "[-t tag]\n");
 	exit(1);
 }
 

@@ -28,7 +28,6 @@
 #include "filter-jsonlog.h"
 #include "jsonw.h"
 
-static int	 smtp_command(const char *, size_t);
 static int	 is_reply(const struct slice *, const char *);
 
 /*
@@ -188,10 +187,11 @@ mask_excerpt(const char *p, size_t len)
 
 /*
  * Does a client line start with an SMTP command ("MAIL FROM:<…>",
- * "quit")?  AUTH data never does: base64 has no space, and a bare word
- * of it equal to DATA or QUIT gives nothing away.
+ * "quit")?  The length of its verb, or 0.  AUTH data never does: base64
+ * has no space, and a bare word of it equal to DATA or QUIT gives nothing
+ * away.
  */
-static int
+size_t
 smtp_command(const char *p, size_t len)
 {
 	static const struct slice verbs[] = {
@@ -209,7 +209,7 @@ smtp_command(const char *p, size_t len)
 		return (0);
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (verbs[i].len == n && strncasecmp(p, verbs[i].p, n) == 0)
-			return (1);
+			return (n);
 	return (0);
 }
 

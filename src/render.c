@@ -57,6 +57,8 @@ static void	 r_rcpt(struct wbuf *, const struct tx *, const struct rcpt *);
 static void	 r_protocol(struct rctx *);
 static void	 r_filter(struct rctx *);
 static void	 r_unknown(struct rctx *);
+static void	 w_private(struct rctx *, const struct slice *, int,
+		    const char *, int *);
 
 /* A string literal at p, which moves past it (room is known). */
 #define PUT_LIT(p, lit)	do {						\
@@ -142,6 +144,7 @@ render_record(const struct render_conf *conf, const struct session *s,
 {
 	struct rctx	 c;
 	struct tx	 transient;
+	char		*pbuf;
 	int		 level;
 
 	w_init();
@@ -160,7 +163,15 @@ render_record(const struct render_conf *conf, const struct session *s,
 		 * Kept whatever its length: over the cap, the drop levels
 		 * leave it out and say so (not the null sender's "<>").
 		 */
-		if (r->f[F_ADDRESS].len > 0)
+		if (r->f[F_ADDRESS].len > 0 && ((privacy.flags & PRIV_LOCAL) ||
+		    priv_session(s))) {
+			/* L3: its local part */
+			pbuf = xmalloc(PRIV_ADDR_MAX(r->f[F_ADDRESS].len));
+			(void)estr_set(&transient.from, pbuf, priv_addr(pbuf,
+			    r->f[F_ADDRESS].p, r->f[F_ADDRESS].len, s),
+			    ESCAPE_MAX(FJ_LINE_MAX + PRIV_TOKEN));
+			free(pbuf);
+		} else if (r->f[F_ADDRESS].len > 0)
 			(void)estr_set(&transient.from, r->f[F_ADDRESS].p,
 			    r->f[F_ADDRESS].len, ESCAPE_MAX(FJ_LINE_MAX));
 		c.tx = &transient;
@@ -701,7 +712,7 @@ r_tx(struct rctx *c)
 {
 	const struct tx	*tx = c->tx;
 	const struct rcpt *rc;
-	char		*mark;
+	char		*mark, *pbuf;
 	uint32_t	 i;
 	int		 m = 0, k;
 
@@ -780,7 +791,15 @@ r_tx(struct rctx *c)
 	if (c->r->event == RPT_TX_MAIL && c->r->result != RES_OK &&
 	    render_keep(c, D_TEXT, "opensmtpd.tx.refused_from")) {
 		WC(c, m, "\"refused_from\":\"");
-		if (c->r->f[F_ADDRESS].len > 0)
+		if (c->r->f[F_ADDRESS].len > 0 &&
+		    ((privacy.flags & PRIV_LOCAL) || priv_session(c->s))) {
+			/* L3: the transient text, as email.from.address */
+			pbuf = xmalloc(PRIV_ADDR_MAX(c->r->f[F_ADDRESS].len));
+			w_slice(&c->w, pbuf, priv_addr(pbuf,
+			    c->r->f[F_ADDRESS].p, c->r->f[F_ADDRESS].len,
+			    c->s));
+			free(pbuf);
+		} else if (c->r->f[F_ADDRESS].len > 0)
 			w_slice(&c->w, c->r->f[F_ADDRESS].p,
 			    c->r->f[F_ADDRESS].len);
 		else
@@ -824,7 +843,10 @@ r_protocol(struct rctx *c)
 	    r->event == RPT_PROTOCOL_SERVER) &&
 	    render_keep(c, D_PROTO, "opensmtpd.protocol.line")) {
 		W(c, ",\"protocol\":{\"line\":\"");
-		mask_line(&c->w, r, c->s, &r->f[F_LINE]);
+		if (privacy.flags)	/* P1, or L5, I4 */
+			w_private(c, &r->f[F_LINE], 1, NULL, 0);
+		else
+			mask_line(&c->w, r, c->s, &r->f[F_LINE]);
 		W(c, "\"}");
 	}
 	if (r->event == RPT_PROTOCOL_SERVER &&
@@ -854,6 +876,35 @@ render_reply(struct wbuf *w, unsigned int code, uint32_t enh)
 	W_LIT(w, "}");
 }
 
+/*
+ * A text of the event under -P (privacy.c): a protocol line (how 1) or
+ * unknown parameters (2), through priv_line() or priv_text() and then
+ * mask_line(); a filter text (0) as "key":"text" after a comma unless it
+ * is the first member (counter n), empty: nothing.  Out of line: the
+ * records without -P do not pay for its locals.
+ */
+static __attribute__((__noinline__)) void
+w_private(struct rctx *c, const struct slice *in, int how, const char *key,
+    int *n)
+{
+	struct slice	 t;
+
+	if (how == 1)
+		t = priv_line(c->s, c->r, in);
+	else
+		t = priv_text(c->s, in->p, in->len);
+	if (how != 0) {
+		mask_line(&c->w, c->r, c->s, &t);
+		return;
+	}
+	if (t.len == 0)
+		return;
+	w_member(&c->w, n);
+	w_raw(&c->w, key, strlen(key));
+	w_slice(&c->w, t.p, t.len);
+	W(c, "\"");
+}
+
 /* opensmtpd.filter: empty fields are unknown, omitted (an empty param too). */
 static void
 r_filter(struct rctx *c)
@@ -867,15 +918,24 @@ r_filter(struct rctx *c)
 		KEY_SLICE(c, n, "kind", &r->f[F_KIND]);
 		KEY_SLICE(c, n, "name", &r->f[F_NAME]);
 		if (r->f[F_MESSAGE].len > 0 &&
-		    render_keep(c, D_FILTER, "opensmtpd.filter.message"))
-			KEY_SLICE(c, n, "message", &r->f[F_MESSAGE]);
+		    render_keep(c, D_FILTER, "opensmtpd.filter.message")) {
+			if (privacy.flags)	/* L5, U2, I4 */
+				w_private(c, &r->f[F_MESSAGE], 0,
+				    "\"message\":\"", &n);
+			else
+				KEY_SLICE(c, n, "message", &r->f[F_MESSAGE]);
+		}
 		w_close(&c->w, mark, n);
 	} else if (r->event == RPT_FILTER_RESPONSE) {
 		mark = W_OPEN(&c->w, ",\"filter\":{");
 		if (render_keep(c, D_FILTER, "opensmtpd.filter")) {
 			KEY_SLICE(c, n, "phase", &r->f[F_PHASE]);
 			KEY_SLICE(c, n, "response", &r->f[F_RESPONSE]);
-			KEY_SLICE(c, n, "param", &r->f[F_PARAM]);
+			if (privacy.flags)	/* L5, U2, I4 */
+				w_private(c, &r->f[F_PARAM], 0,
+				    "\"param\":\"", &n);
+			else
+				KEY_SLICE(c, n, "param", &r->f[F_PARAM]);
 		}
 		w_close(&c->w, mark, n);
 	}
@@ -892,7 +952,10 @@ r_unknown(struct rctx *c)
 	W(c, ",\"unknown\":true");
 	if (r->has_params && render_keep(c, D_PARAMS, "opensmtpd.params")) {
 		W(c, ",\"params\":\"");
-		mask_line(&c->w, r, c->s, &r->params);
+		if (privacy.flags)	/* L5, U2, I4 */
+			w_private(c, &r->params, 2, NULL, 0);
+		else
+			mask_line(&c->w, r, c->s, &r->params);
 		W(c, "\"");
 	}
 }

@@ -43,6 +43,8 @@ static void	 tls_parse(struct sessions *, struct session *,
 		    const struct slice *);
 static int	 fcrdns_word(const struct slice *);
 static int	 is_quit(const struct slice *);
+static void	 priv_store(struct sessions *, struct session *,
+		    const struct report *, struct estr *, uint32_t);
 
 /* Update the session with the event, before its record is rendered. */
 void
@@ -96,7 +98,10 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 			connect_reset(s);
 		s->connected = 1;
 		s->start_us = r->time_us;
-		text_set(ss, s, &s->rdns, &r->f[F_RDNS], TL_RDNS);
+		if (priv_session(s))
+			priv_store(ss, s, r, &s->rdns, TL_RDNS);
+		else
+			text_set(ss, s, &s->rdns, &r->f[F_RDNS], TL_RDNS);
 		s->fcrdns = fcrdns_word(&r->f[F_FCRDNS]);
 		endpoint_set(ss, s, &s->src, &r->f[F_SRC], TL_SRC);
 		endpoint_set(ss, s, &s->dst, &r->f[F_DEST], TL_DST);
@@ -107,14 +112,20 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 	case RPT_LINK_IDENTIFY:
 		s->helo_method = protocol_helo(r->f[F_METHOD].p,
 		    r->f[F_METHOD].len);
-		text_set(ss, s, &s->helo, &r->f[F_IDENTITY], TL_HELO);
+		if (privacy.flags)
+			priv_store(ss, s, r, &s->helo, TL_HELO);
+		else
+			text_set(ss, s, &s->helo, &r->f[F_IDENTITY], TL_HELO);
 		break;
 	case RPT_LINK_TLS:
 		tls_parse(ss, s, &r->f[F_TLS]);
 		break;
 	case RPT_LINK_AUTH:
 		s->auth_result = r->result;
-		text_set(ss, s, &s->user, &r->f[F_USER], TL_USER);
+		if (privacy.flags & PRIV_KEYED)
+			priv_store(ss, s, r, &s->user, TL_USER);
+		else
+			text_set(ss, s, &s->user, &r->f[F_USER], TL_USER);
 		break;
 	case RPT_TX_BEGIN:
 		tx_clear(&s->tx);
@@ -139,7 +150,10 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 			break;
 		tx->have_mail = 1;
 		tx->mail_result = r->result;
-		text_set(ss, s, &tx->from, &r->f[F_ADDRESS], TL_FROM);
+		if ((privacy.flags & PRIV_LOCAL) || priv_session(s))
+			priv_store(ss, s, r, &tx->from, TL_FROM);
+		else
+			text_set(ss, s, &tx->from, &r->f[F_ADDRESS], TL_FROM);
 		break;
 	case RPT_TX_RCPT:
 		s->rcpt_count++;
@@ -243,6 +257,7 @@ connect_reset(struct session *s)
 	estr_clear(&s->tls_version);
 	estr_clear(&s->tls_cipher);
 	estr_clear(&s->user);
+	s->priv_user = 0;
 	s->helo_method = HELO_NONE;
 	s->auth_result = RES_NONE;
 	s->tls = 0;
@@ -261,13 +276,14 @@ static void
 endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
     const struct slice *sl, uint32_t tl)
 {
-	char		 buf[INET6_ADDRSTRLEN + 8];
+	char		 buf[INET6_ADDRSTRLEN + 8], pbuf[INET6_ADDRSTRLEN + 8];
 	unsigned char	 bin[16];
 	struct slice	 host = *sl;
 	const char	*colon = NULL, *pct;
 	size_t		 i, hl;
 	unsigned int	 port = 0;
-	int		 fam = FAM_OTHER;
+	int		 fam = FAM_OTHER, n;
+	int		 hide = ep == &s->src && priv_session(s);
 
 	endpoint_free(ep);
 	if (sl->len == 0)
@@ -306,6 +322,16 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 				else if (inet_pton(AF_INET6, buf, bin) == 1)
 					fam = FAM_IPV6;
 			}
+			if (fam != FAM_OTHER && hide) {
+				/* I1: the network only, kept once as the ip */
+				if ((n = priv_ip(pbuf, sizeof(pbuf), buf,
+				    hl)) != -1)
+					(void)escape_store(&ep->ip, pbuf, n,
+					    ss->textmax, s);
+				ep->port = (uint16_t)port;
+				ep->family = fam;
+				return;
+			}
 			if (fam != FAM_OTHER) {
 				(void)escape_store(&ep->ip, buf, hl, ss->textmax, s);
 				ep->port = (uint16_t)port;
@@ -318,6 +344,9 @@ endpoint_set(struct sessions *ss, struct session *s, struct endpoint *ep,
 	ep->family = fam;
 	if (host.len == 0)
 		return;
+	/* I1: an address that is no ip may still spell one */
+	if (hide && fam == FAM_OTHER)
+		host = priv_text(s, host.p, host.len);
 	/* An address that is its ip is kept once (see endpoint_addr). */
 	if (ep->ip.p != NULL && host.len == ep->ip.len &&
 	    memcmp(host.p, ep->ip.p, host.len) == 0)
@@ -407,7 +436,10 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
     const struct report *r)
 {
 	struct rcpt	*rc;
+	struct slice	 addr;
+	char		*buf = NULL;
 	size_t		 max;
+	int		 ret;
 
 	if (tx->nrcpt >= FJ_RCPT_MAX) {
 		stats.capped++;
@@ -441,8 +473,16 @@ tx_rcpt(struct sessions *ss, struct session *s, struct tx *tx,
 	max = tx->rcpt_text < max ? max - tx->rcpt_text : 0;
 	if (max > ss->textmax)
 		max = ss->textmax;
-	if (escape_store(&rc->addr, r->f[F_ADDRESS].p, r->f[F_ADDRESS].len,
-	    max, s) == -1)
+	addr = r->f[F_ADDRESS];
+	if ((privacy.flags & PRIV_LOCAL) || priv_session(s)) {
+		/* L2 (I5): the recipient's local part (domain) */
+		buf = xmalloc(PRIV_ADDR_MAX(addr.len));
+		addr.len = priv_addr(buf, addr.p, addr.len, s);
+		addr.p = buf;
+	}
+	ret = escape_store(&rc->addr, addr.p, addr.len, max, s);
+	free(buf);
+	if (ret == -1)
 		s->toolong |= TL_RCPT;
 	else
 		tx->rcpt_text += rc->addr.len;
@@ -493,6 +533,56 @@ tls_parse(struct sessions *ss, struct session *s, const struct slice *sl)
 		bits = bits * 10 + (*p - '0');
 	if (p == end && p > c2 + 1)
 		s->tls_bits = bits;
+}
+
+/*
+ * A text of the event, transformed by -P before it is stored (see the
+ * paths in privacy.c): the rdns is not kept but remembered as a hash
+ * (I2), a HELO identity loses ips and addresses (I3), the user name and
+ * the sender get their pseudonyms (U1, L4, L1).
+ */
+static void
+priv_store(struct sessions *ss, struct session *s, const struct report *r,
+    struct estr *e, uint32_t tl)
+{
+	struct slice	 sl, t;
+	char		*buf = NULL;
+
+	if (e == &s->rdns) {
+		/* smtpd's "<unknown>" (no name) names nobody: kept */
+		sl = r->f[F_RDNS];
+		s->priv_rdns = 0;
+		if (LIT_IS(sl.p, sl.len, "<unknown>")) {
+			text_set(ss, s, e, &sl, tl);
+			return;
+		}
+		estr_clear(e);
+		s->toolong &= ~tl;
+		if (sl.len > 0)
+			s->priv_rdns = priv_name_hash(sl.p, sl.len);
+		return;
+	}
+	if (e == &s->helo) {
+		sl = r->f[F_IDENTITY];
+		t = priv_text(s, sl.p, sl.len);
+		/* a name equal to the rdns says as much as the rdns */
+		if (priv_session(s) && LIT_IS(t.p, t.len, PRIV_RDNS))
+			t.len = 0;
+	} else if (e == &s->user) {
+		sl = r->f[F_USER];
+		s->priv_user = (privacy.flags & PRIV_USER) && sl.len > 0 ?
+		    priv_name_hash(sl.p, sl.len) : 0;
+		buf = xmalloc(PRIV_ADDR_MAX(sl.len));
+		t.len = sl.len > 0 ? priv_user(buf, sl.p, sl.len, s) : 0;
+		t.p = buf;
+	} else {
+		sl = r->f[F_ADDRESS];
+		buf = xmalloc(PRIV_ADDR_MAX(sl.len));
+		t.len = priv_addr(buf, sl.p, sl.len, s);
+		t.p = buf;
+	}
+	text_set(ss, s, e, &t, tl);
+	free(buf);
 }
 
 /* link-connect's fcrdns: pass, fail, error; anything else is "other". */

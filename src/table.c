@@ -30,6 +30,12 @@
 #include "compat.h"
 
 #define LRU_GRANULE	1000000		/* us */
+/*
+ * The monotonic second a session was last moved to the LRU's tail: every
+ * event finds it moved in its own second, so its last event was less
+ * than LRU_GRANULE after moved_s.
+ */
+#define MONO_S(ss)	((uint32_t)((ss)->mono_us / LRU_GRANULE))
 #define TRIM_MIN	10000		/* sessions */
 
 static size_t	 bucket_of(const struct sessions *, int, uint64_t);
@@ -78,10 +84,10 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 			 * Keep the LRU order to the second: moving on every
 			 * event touches two cold neighbours each time.
 			 */
-			if (ss->mono_us - s->moved_us >= LRU_GRANULE) {
+			if (s->moved_s != MONO_S(ss)) {
 				TAILQ_REMOVE(&ss->lru, s, lru);
 				TAILQ_INSERT_TAIL(&ss->lru, s, lru);
-				s->moved_us = ss->mono_us;
+				s->moved_s = MONO_S(ss);
 			}
 			return (s);
 		}
@@ -102,7 +108,7 @@ session_get(struct sessions *ss, int subsys, uint64_t id, int64_t now)
 	s->subsys = subsys;
 	s->start_us = now;
 	s->last_us = now;
-	s->moved_us = ss->mono_us;
+	s->moved_s = MONO_S(ss);
 	s->tls_bits = -1;
 	s->sgen = ++ss->gen;
 	s->tgen = ++ss->gen;
@@ -175,7 +181,8 @@ session_expire(struct sessions *ss)
 
 	while ((s = TAILQ_FIRST(&ss->lru)) != NULL &&
 	    s->last_us + ss->expire_us < ss->now_us &&
-	    s->moved_us + ss->expire_us + LRU_GRANULE <= ss->mono_us) {
+	    (int64_t)s->moved_s * LRU_GRANULE + ss->expire_us + LRU_GRANULE <=
+	    ss->mono_us) {
 		if (ss->end_cb != NULL)
 			ss->end_cb(ss->end_arg, s, END_EXPIRED);
 		session_remove(ss, s);

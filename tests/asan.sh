@@ -22,14 +22,15 @@ cp -R Makefile mk src include "$b/"
 cp -R tests/unit "$b/tests/"
 rm -f "$b/tests/unit/test_protocol" "$b/tests/unit/test_session" \
     "$b/tests/unit/test_render" "$b/tests/unit/test_escape" \
-    "$b/tests/unit/test_sink" "$b/tests/unit/jsoncheck"
+    "$b/tests/unit/test_sink" "$b/tests/unit/test_privacy" \
+    "$b/tests/unit/jsoncheck"
 find "$b" -name '*.o' -exec rm -f {} +
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 if ! make -s -C "$b" CC="$cc" HARDEN= WERROR="${WERROR:-}" \
     CFLAGS="-O1 -g -fno-omit-frame-pointer $san" LDFLAGS="$san" \
     all tests/unit/test_protocol tests/unit/test_session \
     tests/unit/test_render tests/unit/test_escape tests/unit/test_sink \
-    >"$b/build.log" 2>&1; then
+    tests/unit/test_privacy >"$b/build.log" 2>&1; then
 	cat "$b/build.log" >&2
 	mkdir -p tests/out
 	echo "asan 0 1" >> tests/out/results
@@ -41,7 +42,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 rc=0
 T_SUITE=asan sh tests/unit/run.sh $b/tests/unit/test_protocol \
     $b/tests/unit/test_session $b/tests/unit/test_render \
-    $b/tests/unit/test_escape $b/tests/unit/test_sink || rc=1
+    $b/tests/unit/test_escape $b/tests/unit/test_sink \
+    $b/tests/unit/test_privacy || rc=1
 T_SUITE=asan FILTER=$b/filter-jsonlog sh tests/golden/run.sh || rc=1
 ROBUST_SANITIZED=1 ROBUST_FILTER=$b/filter-jsonlog T_SUITE=asan \
     sh tests/robust/run.sh || rc=1

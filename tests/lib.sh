@@ -64,6 +64,16 @@ t_linux_only() {
 	exit 0
 }
 
+# t_privacy_key: the test key of -K (tests/golden/privacy.key, a test key
+# only) where the golden .args name it, tests/out/golden/privacy.key, with
+# the mode -K insists on (git checks files out readable by all).
+t_privacy_key() {
+	mkdir -p "$T_TOP/tests/out/golden"
+	rm -f "$T_TOP/tests/out/golden/privacy.key"
+	(umask 077 && cp "$T_TOP/tests/golden/privacy.key" \
+	    "$T_TOP/tests/out/golden/privacy.key")
+}
+
 t_done() {
 	mkdir -p "$T_TOP/tests/out"
 	echo "$T_SUITE $T_PASS $T_FAIL" >> "$T_TOP/tests/out/results"

@@ -440,6 +440,19 @@ $E2E_CHROOT "$E2E_IN/bin/filter-jsonlog" -r tx,session \
 t_check "syslog records identical to a replay through -o" \
     cmp -s "$E2E_DIR/replay.json" "$R_ALL"
 
+# -P on what this smtpd really reported: nothing of what the options hide
+# is left (tests/golden/leak.py), with and without proto.
+(umask 077 && cp "$T_TOP/tests/golden/privacy.key" "$E2E_DIR/privacy.key")
+for p in all local,user,ip; do
+	rm -f "$E2E_DIR/privacy-$p.json"
+	$E2E_CHROOT "$E2E_IN/bin/filter-jsonlog" -P "$p" \
+	    -K "$E2E_IN/privacy.key" -o "$E2E_IN/privacy-$p.json" \
+	    < "$RAW" > /dev/null 2> "$E2E_DIR/privacy-$p.err"
+	t_check "-P $p: nothing of what it hides in the records (leak.py)" \
+	    sh -c "python3 '$T_TOP/tests/golden/leak.py' '$RAW' \
+	    '$E2E_DIR/privacy-$p.json' '$p' > '$E2E_DIR/privacy-$p.leaks'"
+done
+
 jqt "fields present on every record" 'all(.[];
     (."@timestamp" | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$"))
     and (.ecs.version | type == "string")

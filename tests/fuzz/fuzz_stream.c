@@ -39,6 +39,9 @@
  *			sessions than the first hash table holds and a
  *			transaction past the recipient and envelope caps
  *			(rarely, as it is slow too)
+ * And the stream's length: an odd one runs with -P local,user,ip (a fixed
+ * key), and proto too when its bit 1 is set, so that bit 6 compares the
+ * cached and uncached records with privacy too.
  */
 
 #include <stdint.h>
@@ -114,6 +117,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_init("fuzz", 1);	/* quiet: warnings would only slow it */
+	hmac_sha256_key(&privacy.mac, "fuzz key, 16+ bytes", 19);
 	return (0);
 }
 
@@ -166,6 +170,8 @@ one_run(struct run *run, uint8_t b0, const uint8_t *data, size_t size,
 		for (i = 0; i < 3; i++)
 			evmask &= ~(1U << (lcg(&seed) % RPT__COUNT));
 	}
+	privacy.flags = (size & 1) ? PRIV_LOCAL | PRIV_USER | PRIV_IP |
+	    ((size & 2) ? PRIV_PROTO : 0) : 0;
 	filter_init(&f, run->cap, run->nsess, evmask);
 	/* summaries (-r tx,session) in a third of the runs */
 	if (lcg(&seed) % 3 == 0)

@@ -88,6 +88,7 @@ objs=
 built=1
 for src in src/protocol.c src/table.c src/session.c src/mask.c \
     src/render.c src/ecs.c src/summary.c src/jsonw.c src/escape.c \
+    src/privacy.c src/sha256.c \
     src/stats.c src/log.c src/filter.c src/compat/*.c; do
 	[ -f "$top/$src" ] || continue
 	o=$bd/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')

@@ -16,6 +16,8 @@ out=tests/out/golden
 mkdir -p "$out"
 FILTER=${FILTER:-./filter-jsonlog}
 T_RERUN="sh tests/golden/run.sh"
+# the privacy-*.args name the test key of -K
+t_privacy_key
 
 if [ $# -gt 0 ]; then
 	inputs=
@@ -68,4 +70,35 @@ for in in $inputs; do
 		t_fail "$name: output differs; to accept: cp $got $want"
 	fi
 done
+
+# The leak check of -P (tests/golden/leak.py): the real streams and the
+# leak paths, with -P all and without proto (the free texts kept, their
+# addresses, users and ips replaced), summaries on: nothing of what the
+# options hide may appear, the domains must.
+if [ $# -eq 0 ]; then
+	if command -v python3 >/dev/null 2>&1; then
+		for in in tests/golden/real-*.in tests/golden/v0*.in \
+		    tests/golden/e2e-*.in tests/golden/kibana-*.in \
+		    tests/golden/corners.in tests/golden/odd.in \
+		    tests/golden/privacy-paths.in; do
+			name=$(basename "$in" .in)
+			for p in all local,user,ip local user ip; do
+				got=$out/leak-$name-$p.json
+				rm -f "$got"
+				# summaries too: they show the same state
+				$FILTER -P $p -K "$out/privacy.key" -r tx,session -o "$got" \
+				    < "$in" > /dev/null 2> "$out/leak-$name.stderr"
+				if python3 tests/golden/leak.py "$in" "$got" "$p" \
+				    > "$got.leaks"; then
+					t_ok "leak: $name with -P $p"
+				else
+					cat "$got.leaks" >&2
+					t_fail "leak: $name with -P $p shows what it hides"
+				fi
+			done
+		done
+	else
+		t_skip "leak checks" "python3 not found"
+	fi
+fi
 t_done

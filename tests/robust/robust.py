@@ -15,6 +15,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -1164,6 +1165,114 @@ def case_options():
         check("%s: says what it takes" % " ".join(argv), probs)
 
 
+def case_privacy_key():
+    """-K: the key file is checked at startup, before anything is opened,
+    and its bytes never appear anywhere; -P says what it takes."""
+    d = os.path.join(WORK, "keys")
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    secret = b"KEYBYTES-do-not-print-0123456789"
+
+    def key(name, data, mode=0o600):
+        path = os.path.join(d, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        return path
+
+    good = key("good", secret)
+    cases = [
+        ("missing", os.path.join(d, "nosuch"), ["No such file"]),
+        ("empty", key("empty", b""), ["empty"]),
+        ("15 bytes", key("short", b"x" * 15), ["shorter than 16 bytes"]),
+        ("4097 bytes", key("long", b"x" * 4097), ["longer than 4096"]),
+        ("a directory", d, ["not a regular file"]),
+        ("mode 0640", key("g-r", secret, 0o640), ["group or others"]),
+        ("mode 0620", key("g-w", secret, 0o620), ["group or others"]),
+        ("mode 0604", key("o-r", secret, 0o604), ["group or others"]),
+        ("mode 0602", key("o-w", secret, 0o602), ["group or others"]),
+        ("mode 0700", key("x", secret, 0o700), None),
+    ]
+    link = os.path.join(d, "link")
+    os.symlink(good, link)
+    cases.append(("a symbolic link", link, ["symbolic link"]))
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo, 0o600)
+    cases.append(("a FIFO (no hang)", fifo, ["not a regular file"]))
+    if os.geteuid() == 0:
+        other = key("other", secret)
+        os.chown(other, 65534, 65534)
+        cases.append(("owned by another user", other, ["not owned"]))
+    else:
+        skip("-K a key of another user", "needs root to chown")
+    for what, path, want in cases:
+        out = os.path.join(WORK, "key-out.json")
+        if os.path.exists(out):
+            os.unlink(out)
+        p = subprocess.run([BIN, "-P", "local", "-K", path, "-o", out],
+                           input=HS + sentinel(), capture_output=True,
+                           timeout=10)
+        err = p.stderr.decode("ascii", "replace")
+        probs = []
+        if want is None:
+            if p.returncode != 0 or not os.path.exists(out):
+                probs.append("exit %d, %r" % (p.returncode, err[:200]))
+        else:
+            if p.returncode != 1:
+                probs.append("exit %d" % p.returncode)
+            probs += ["no %r in %r" % (w, err[:300]) for w in want
+                      if w not in err]
+            if os.path.exists(out):
+                probs.append("the sink was opened before the key failed")
+        if secret in p.stderr or secret in p.stdout:
+            probs.append("the key's bytes were printed")
+        check("-K %s: %s" % (what, "refused" if want else "taken"), probs)
+
+    # -P's own errors, and what needs no key
+    for argv, want, rc in (
+            (["-P", "local"], "need a key", 1),
+            (["-P", "user"], "need a key", 1),
+            (["-P", "all"], "need a key", 1),
+            (["-P", "names"], "local, user, ip, proto, all", 1),
+            (["-P", "local,"], "empty item", 1),
+            (["-P", "ip,proto"], None, 0)):
+        out = os.path.join(WORK, "key-out.json")
+        if os.path.exists(out):
+            os.unlink(out)
+        p = subprocess.run([BIN] + argv + ["-o", out], input=HS + sentinel(),
+                           capture_output=True, timeout=10)
+        err = p.stderr.decode("ascii", "replace")
+        probs = [] if p.returncode == rc else ["exit %d" % p.returncode]
+        if want is not None and want not in err:
+            probs.append("no %r in %r" % (want, err[:300]))
+        check("%s: %s" % (" ".join(argv), want or "runs without a key"),
+              probs)
+
+    # stable across restarts, another key gives other pseudonyms, and the
+    # records never carry the key
+    feed = HS + rep("link-connect", "0123456789abcdef", b"r.example",
+                    b"pass", b"192.0.2.9:1025", b"192.0.2.2:25") + \
+        rep("tx-mail", "0123456789abcdef", b"0badcafe", b"ok",
+            b"Alice@example.com") + sentinel()
+    other = key("other-key", b"another key of 32 bytes, 0123456")
+    outs = []
+    for k in (good, good, other):
+        r = run_filter("key-stable", feed, args=["-P", "local", "-K", k])
+        with open(r.path, "rb") as f:
+            outs.append(f.read())
+    probs = []
+    if outs[0] != outs[1]:
+        probs.append("two runs with one key differ")
+    if outs[0] == outs[2]:
+        probs.append("another key gives the same records")
+    if b"Alice@" in outs[0] or b"p." not in outs[0]:
+        probs.append("no pseudonym: %r" % outs[0][:200])
+    if any(secret in o for o in outs):
+        probs.append("a record holds the key")
+    check("-K: same key, same pseudonyms; another key, others", probs)
+
+
 def case_stderr_flood():
     bad = b"report|0.7|x|smtp-in|link-connect|0123456789abcdef\n" * 100000
     r = run_filter("flood", [HS, bad, sentinel()])
@@ -1950,6 +2059,7 @@ CASES = [
     ("credentials", case_credentials),
     ("stdin", case_stdin_kinds),
     ("options", case_options),
+    ("privacy", case_privacy_key),
     ("flood", case_stderr_flood),
     ("socket", case_socket),
     ("fulldisk", case_full_disk),

@@ -100,6 +100,8 @@ run_filter() {
 	    [ "$_got" -eq "$_events" ]
 }
 
+# The privacy-* golden cases read the test key of -K from tests/out/golden.
+t_privacy_key
 for f in tests/golden/*.in; do
 	[ -e "$f" ] || continue
 	a=${f%.in}.args

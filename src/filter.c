@@ -69,7 +69,7 @@ static void	 batch_run(struct filter *, struct batch *);
 static void	 config_line(struct filter *, const char *, size_t);
 static void	 do_register(struct filter *);
 static void	 report_line(struct filter *, const struct report *);
-static void	 emit(struct filter *, const struct session *,
+static inline void emit(struct filter *, const struct session *,
 		    const struct report *, int, int);
 static void	 summary_before(struct filter *, struct session *,
 		    const struct report *);
@@ -442,7 +442,7 @@ report_line(struct filter *f, const struct report *r)
  * SUM_SESSION ending for reason).  Straight into the sink's queue when
  * it has room: no copy.
  */
-static void
+static inline void
 emit(struct filter *f, const struct session *s, const struct report *r,
     int kind, int reason)
 {

@@ -837,7 +837,6 @@ static void
 r_protocol(struct rctx *c)
 {
 	const struct report	*r = c->r;
-	struct reply		 rp;
 
 	if ((r->event == RPT_PROTOCOL_CLIENT ||
 	    r->event == RPT_PROTOCOL_SERVER) &&
@@ -849,31 +848,31 @@ r_protocol(struct rctx *c)
 			mask_line(&c->w, r, c->s, &r->f[F_LINE]);
 		W(c, "\"}");
 	}
-	if (r->event == RPT_PROTOCOL_SERVER &&
-	    protocol_reply(r->f[F_LINE].p, r->f[F_LINE].len, &rp))
-		render_reply(&c->w, rp.code, rp.enh);
+	/* parsed once, by session_apply */
+	if (r->event == RPT_PROTOCOL_SERVER)
+		render_reply(&c->w, c->s->reply_code, c->s->reply_enh);
 }
 
 /* opensmtpd.reply: an SMTP reply's code, and its enhanced code if any. */
 void
 render_reply(struct wbuf *w, unsigned int code, uint32_t enh)
 {
-	char	 buf[REPLY_ENH_MAX];
-	size_t	 n;
+	char	 buf[64], *p = buf;
 
-	if (code == 0)
+	if (code < 200 || code > 599)
 		return;
-	W_LIT(w, ",\"reply\":{\"code\":");
-	w_u64(w, code);
+	/* on the stack first: one bounds check */
+	PUT_LIT(p, ",\"reply\":{\"code\":");
+	*p++ = '0' + code / 100;
+	*p++ = '0' + code / 10 % 10;
+	*p++ = '0' + code % 10;
 	if (enh != 0) {
-		W_LIT(w, ",\"enhanced\":\"");
-		/* (at most 11: said here for the compiler's bounds checks) */
-		if ((n = protocol_enhanced(buf, enh)) >= sizeof(buf))
-			n = sizeof(buf) - 1;
-		w_raw(w, buf, n);
-		W_LIT(w, "\"");
+		PUT_LIT(p, ",\"enhanced\":\"");
+		p += protocol_enhanced(p, enh);
+		*p++ = '"';
 	}
-	W_LIT(w, "}");
+	*p++ = '}';
+	w_raw(w, buf, p - buf);
 }
 
 /*

@@ -200,6 +200,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		break;
 	case RPT_PROTOCOL_SERVER:
 		mask_reply(s, r);
+		/* this line's code (or none): its record shows it (render.c) */
 		if (protocol_reply(r->f[F_LINE].p, r->f[F_LINE].len, &rp)) {
 			s->reply_code = rp.code;
 			s->reply_enh = rp.enh;
@@ -210,7 +211,8 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 			}
 			if (rp.last && rp.code >= 400)
 				s->error_replies++;
-		}
+		} else
+			s->reply_code = s->reply_enh = 0;
 		break;
 	default:
 		break;

@@ -55,7 +55,7 @@ src/render.o src/ecs.o src/mask.o src/jsonw.o: include/jsonw.h
 # ---- tests -------------------------------------------------------------
 
 # Each test links the core (and the sink, which needs no libevent).
-$(UNIT_TESTS): tests/unit/check.h src/sink.o $(CORE_OBJS)
+$(UNIT_TESTS): tests/unit/check.h tests/unit/jpath.h src/sink.o $(CORE_OBJS)
 	$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -o $@ $@.c src/sink.o \
 	    $(CORE_OBJS) $(JSONC_LIBS)
 tests/unit/test_protocol: tests/unit/test_protocol.c

@@ -31,6 +31,7 @@
 
 #include "filter-jsonlog.h"
 #include "check.h"
+#include "jpath.h"
 
 #define T0	1700000000123456LL	/* 2023-11-14T22:13:20.123456Z */
 
@@ -64,19 +65,7 @@ on_record(void *arg, const char *r, size_t n)
 static json_object *
 get(const char *path)
 {
-	char		 buf[256], *p, *dot;
-	json_object	*o = root, *v;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf; o != NULL && p != NULL; p = dot) {
-		if ((dot = strchr(p, '.')) != NULL)
-			*dot++ = '\0';
-		if (json_object_object_get_ex(o, p, &v))
-			o = v;
-		else
-			o = NULL;
-	}
-	return (o);
+	return (jpath(root, path));
 }
 
 static const char *

@@ -9,6 +9,7 @@
 
 #include "filter-jsonlog.h"
 #include "check.h"
+#include "jpath.h"
 
 #define MAXREC	64
 
@@ -95,21 +96,7 @@ pick(size_t i)
 static json_object *
 get(const char *path)
 {
-	json_object	*o = root, *v;
-	char		 buf[256], *p, *dot;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf; o != NULL && p != NULL; p = dot) {
-		if ((dot = strchr(p, '.')) != NULL)
-			*dot++ = '\0';
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, atoi(p));
-		else if (json_object_object_get_ex(o, p, &v))
-			o = v;
-		else
-			o = NULL;
-	}
-	return (o);
+	return (jpath(root, path));
 }
 
 static const char *

@@ -239,7 +239,7 @@ enum {
 	END_SHUTDOWN,
 	END__COUNT
 };
-enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED };
+enum { TXR_NONE, TXR_COMMIT, TXR_ROLLBACK, TXR_ABORTED, TXR__COUNT };
 
 struct tx {
 	uint64_t	 gen;		/* this transaction: the session's tgen
@@ -256,7 +256,6 @@ struct tx {
 	uint8_t		 summarized;	/* its summary record is written */
 	uint16_t	 reply_code;	/* the last reply while it was open */
 	uint32_t	 reply_enh;
-	uint32_t	 number;	/* 1, 2, ... in its session */
 	struct estr	 from;
 	uint64_t	 size;
 	int64_t		 begin_us;
@@ -475,6 +474,7 @@ void		 render_toolong(struct rctx *, uint32_t, const char *);
 void		 render_state(struct rctx *);
 void		 render_truncation(struct rctx *);
 void		 render_reply(struct wbuf *, unsigned int, uint32_t);
+extern const struct slice tx_results[TXR__COUNT];	/* "" for TXR_NONE */
 
 /* summary.c: the summary records of transactions and sessions (-r). */
 enum { SUM_TX = 1 << 0, SUM_SESSION = 1 << 1 };

@@ -28,6 +28,7 @@
 
 extern char	 w_hex2[256][2];	/* "00" to "ff" */
 extern const char w_digits2[201];	/* "00" to "99" */
+extern const uint32_t w_pow10[10];	/* 1 to 1000000000 */
 
 void		 w_init(void);
 void		 w_u64(struct wbuf *, uint64_t);
@@ -205,5 +206,26 @@ w_item_end(struct wbuf *w, int ni, const char *close, size_t clen)
 	w_item_hex((w), (nm), (ni), "" open, sizeof(open) - 1, (v), (d))
 #define W_ITEM_END(w, ni, close)					\
 	w_item_end((w), (ni), "" close, sizeof(close) - 1)
+
+/* The decimal digits of v at p (room for 10, known); where they end. */
+static inline char *
+w_put_u32(char *p, uint32_t v)
+{
+	size_t	 n;
+
+	/* counts are small: the digits written in place, not copied */
+	if (v < 10) {
+		*p = '0' + v;
+		return (p + 1);
+	}
+	if (v < 100) {
+		memcpy(p, w_digits2 + 2 * v, 2);
+		return (p + 2);
+	}
+	for (n = 3; n < 10 && v >= w_pow10[n]; n++)
+		;
+	(void)w_u64_fmt(p + n, v);
+	return (p + n);
+}
 
 #endif /* JSONW_H */

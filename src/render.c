@@ -47,7 +47,6 @@ static int	 list_put(struct rctx *, struct lbuf *, const char *, size_t,
 static void	 r_head(struct rctx *);
 static void	 r_opensmtpd(struct rctx *);
 static void	 r_session(struct rctx *);
-static inline char *put_u32(char *, uint32_t);
 static void	 r_link(struct rctx *);
 static void	 r_helo(struct rctx *);
 static void	 r_tls(struct rctx *);
@@ -66,12 +65,7 @@ static void	 w_private(struct rctx *, const struct slice *, int,
 		(p) += sizeof(lit) - 1;					\
 	} while (0)
 
-static const uint32_t powers10[] = {
-	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-	1000000000
-};
-
-static const struct slice tx_results[] = {
+const struct slice tx_results[TXR__COUNT] = {
 	WORD(""), WORD("commit"), WORD("rollback"), WORD("aborted")
 };
 
@@ -589,39 +583,19 @@ r_session(struct rctx *c)
 	memcpy(p, r->idstr, 16);
 	p += 16;
 	PUT_LIT(p, "\",\"tx_count\":");
-	p = put_u32(p, s->tx_count);
+	p = w_put_u32(p, s->tx_count);
 	PUT_LIT(p, ",\"rcpt_count\":");
-	p = put_u32(p, s->rcpt_count);
+	p = w_put_u32(p, s->rcpt_count);
 	PUT_LIT(p, ",\"command_count\":");
-	p = put_u32(p, s->command_count);
+	p = w_put_u32(p, s->command_count);
 	PUT_LIT(p, ",\"message_count\":");
-	p = put_u32(p, s->message_count);
+	p = w_put_u32(p, s->message_count);
 	PUT_LIT(p, "},\"protocol_version\":\"");
 	w_raw(&c->w, buf, p - buf);
 	w_raw(&c->w, r->vstr.p, r->vstr.len);
 	W(c, "\"");
 }
 
-/* The decimal digits of v at p (at most 10); where they end. */
-static inline char *
-put_u32(char *p, uint32_t v)
-{
-	size_t	 n;
-
-	/* counts are small: the digits written in place, not copied */
-	if (v < 10) {
-		*p = '0' + v;
-		return (p + 1);
-	}
-	if (v < 100) {
-		memcpy(p, w_digits2 + 2 * v, 2);
-		return (p + 2);
-	}
-	for (n = 3; n < 10 && v >= powers10[n]; n++)
-		;
-	(void)w_u64_fmt(p + n, v);
-	return (p + n);
-}
 
 /* opensmtpd.link: rdns, fcrdns, greeting. */
 static void

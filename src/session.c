@@ -134,7 +134,7 @@ session_apply(struct sessions *ss, struct session *s, const struct report *r)
 		s->tx.msgid = r->msgid;
 		s->tx.state = TXS_OPEN;
 		s->tx.begin_us = r->time_us;
-		s->tx.number = ++s->tx_count;
+		s->tx_count++;
 		break;
 	case RPT_TX_MAIL:
 		if (r->msgid == 0)
@@ -429,7 +429,7 @@ tx_for(struct session *s, const struct report *r, int open)
 	tx->msgid = r->msgid;
 	tx->state = TXS_OPEN;
 	tx->begin_us = -1;	/* its tx-begin was not seen: no duration */
-	tx->number = ++s->tx_count;
+	s->tx_count++;
 	return (tx);
 }
 

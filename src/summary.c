@@ -34,15 +34,10 @@ static void	 s_event(struct rctx *);
 static void	 s_opensmtpd(struct rctx *, int);
 static void	 s_tx_brief(struct rctx *);
 static void	 s_reply(struct rctx *);
-static char	*put_num(char *, uint64_t);
 
 static const struct slice end_reasons[END__COUNT] = {
 	WORD(""), WORD("quit"), WORD("disconnect"), WORD("timeout"),
 	WORD("expired"), WORD("evicted"), WORD("shutdown")
-};
-
-static const struct slice tx_words[] = {
-	WORD("aborted"), WORD("commit"), WORD("rollback"), WORD("aborted")
 };
 
 static const struct slice sum_kinds[] = {
@@ -75,9 +70,9 @@ render_summary(const struct render_conf *conf, const struct session *s,
 	w_hex(&w, s->id, 16);
 	rep.idstr = id;
 	/* 0.7 from 7: major * 1000 + minor */
-	p = put_num(ver, s->version / 1000);
+	p = w_put_u32(ver, s->version / 1000);
 	*p++ = '.';
-	p = put_num(p, s->version % 1000);
+	p = w_put_u32(p, s->version % 1000);
 	rep.vstr.p = ver;
 	rep.vstr.len = p - ver;
 	rep.subsys = s->subsys;
@@ -187,8 +182,9 @@ s_event(struct rctx *c)
 	W(c, ",\"id\":\"");
 	w_raw(&c->w, c->r->idstr, 16);
 	if (c->kind == SUM_TX) {
+		/* the session's latest: the one it counted last */
 		W(c, ".t");
-		w_u64(&c->w, tx->number);
+		w_u64(&c->w, s->tx_count);
 		W(c, "\",\"category\":[\"email\"],\"type\":[\"info\"]");
 		if (tx->result == TXR_COMMIT)
 			W(c, ",\"outcome\":\"success\"");
@@ -232,7 +228,7 @@ s_opensmtpd(struct rctx *c, int reason)
 	} while (0)
 #define NUM(lit, v)	do {						\
 		LIT(lit);						\
-		p = put_num(p, (v));					\
+		p = w_put_u32(p, (v));					\
 	} while (0)
 	LIT(",\"opensmtpd\":{\"session\":{\"id\":\"");
 	memcpy(p, c->r->idstr, 16);
@@ -285,7 +281,7 @@ s_tx_brief(struct rctx *c)
 		w_u64(&c->w, tx->size);
 	}
 	W(c, ",\"result\":\"");
-	W_WORD(&c->w, tx_words[tx->result]);
+	W_WORD(&c->w, tx_results[tx->result]);
 	W(c, "\",\"accepted_count\":");
 	w_u64(&c->w, tx->naccepted);
 	W(c, ",\"rejected_count\":");
@@ -304,19 +300,4 @@ s_reply(struct rctx *c)
 		render_reply(&c->w, c->tx->reply_code, c->tx->reply_enh);
 	else
 		render_reply(&c->w, c->s->reply_code, c->s->reply_enh);
-}
-
-/* The decimal digits of v at p; where they end. */
-static char *
-put_num(char *p, uint64_t v)
-{
-	char	 num[24], *q = num + sizeof(num);
-	size_t	 n;
-
-	do
-		*--q = '0' + v % 10;
-	while ((v /= 10) != 0);
-	n = num + sizeof(num) - q;
-	memcpy(p, q, n);
-	return (p + n);
 }

@@ -458,6 +458,7 @@ struct rctx {
 	const struct txlists	*tl;	/* the tx's lists, rendered; or NULL */
 	int			 kind;	/* 0: an event's record; SUM_TX or
 					   SUM_SESSION: a summary */
+	int			 reason;	/* a session summary's END_* */
 };
 
 /* The lists of a transaction, their items rendered, comma-separated. */
@@ -468,6 +469,9 @@ struct txlists {
 	struct slice		 evp;	/* opensmtpd.tx.envelope_ids */
 };
 
+void		 render_levels(struct rctx *, char *, size_t,
+		    void (*)(struct rctx *));
+size_t		 render_end(struct rctx *, char *, int *);
 int		 render_keep(struct rctx *, unsigned int, const char *);
 void		 render_toolong(struct rctx *, uint32_t, const char *);
 /* opensmtpd.link, .helo, .tls, .auth and .tx; .truncated; .reply */

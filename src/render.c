@@ -139,7 +139,6 @@ render_record(const struct render_conf *conf, const struct session *s,
 	struct rctx	 c;
 	struct tx	 transient;
 	char		*pbuf;
-	int		 level;
 
 	w_init();
 	memset(&c, 0, sizeof(c));
@@ -171,7 +170,6 @@ render_record(const struct render_conf *conf, const struct session *s,
 		c.tx = &transient;
 	}
 
-	*truncated = 0;
 	if (conf->cache != NULL && s->toolong == 0) {
 		c.w.b = c.w.p = out;
 		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
@@ -180,24 +178,41 @@ render_record(const struct render_conf *conf, const struct session *s,
 		/* over the cap: from scratch, level after level */
 		c.nnote = 0;
 	}
-	for (level = 0; level <= D__LEVELS; level++) {
-		c.w.b = c.w.p = out;
-		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
-		c.w.over = 0;
-		c.drop = (1U << level) - 1;
-		c.nnote = 0;
-		render_once(&c);
-		if (!c.w.over)
-			break;
-	}
+	render_levels(&c, out, outcap, render_once);
  done:
 	estr_free(&transient.from);
-	if (c.nnote > 0 || s->toolong || c.drop & D_ALL)
-		*truncated = 1;
-	if (c.w.over)	/* cannot happen with cap >= FJ_SIZE_MIN */
+	return (render_end(&c, out, truncated));
+}
+
+/* The record once per truncation level, dropping more, until it fits. */
+void
+render_levels(struct rctx *c, char *out, size_t outcap,
+    void (*once)(struct rctx *))
+{
+	int	 level;
+
+	for (level = 0; level <= D__LEVELS; level++) {
+		c->w.b = c->w.p = out;
+		c->w.end = out + (c->conf->cap < outcap ? c->conf->cap :
+		    outcap - 1);
+		c->w.over = 0;
+		c->drop = (1U << level) - 1;
+		c->nnote = 0;
+		once(c);
+		if (!c->w.over)
+			break;
+	}
+}
+
+/* A rendered record ends: whether it lost anything, and its length. */
+size_t
+render_end(struct rctx *c, char *out, int *truncated)
+{
+	*truncated = c->nnote > 0 || c->s->toolong || c->drop & D_ALL;
+	if (c->w.over)	/* cannot happen with cap >= FJ_SIZE_MIN */
 		return (0);
-	*c.w.p = '\0';
-	return (c.w.p - out);
+	*c->w.p = '\0';
+	return (c->w.p - out);
 }
 
 /* A filter's fragment cache, empty; cap is the record size cap. */

@@ -29,9 +29,9 @@
 #include "filter-jsonlog.h"
 #include "jsonw.h"
 
-static void	 s_once(struct rctx *, int);
+static void	 s_once(struct rctx *);
 static void	 s_event(struct rctx *);
-static void	 s_opensmtpd(struct rctx *, int);
+static void	 s_opensmtpd(struct rctx *);
 static void	 s_tx_brief(struct rctx *);
 static void	 s_reply(struct rctx *);
 
@@ -57,7 +57,6 @@ render_summary(const struct render_conf *conf, const struct session *s,
 	struct report	 rep;
 	struct wbuf	 w;
 	char		 id[16], ver[24], *p;
-	int		 level;
 
 	w_init();
 	memset(&rep, 0, sizeof(rep));
@@ -86,21 +85,9 @@ render_summary(const struct render_conf *conf, const struct session *s,
 	c.kind = kind;
 	if (kind == SUM_TX)
 		c.tx = &s->tx;
-	for (level = 0; level <= D__LEVELS; level++) {
-		c.w.b = c.w.p = out;
-		c.w.end = out + (conf->cap < outcap ? conf->cap : outcap - 1);
-		c.w.over = 0;
-		c.drop = (1U << level) - 1;
-		c.nnote = 0;
-		s_once(&c, reason);
-		if (!c.w.over)
-			break;
-	}
-	*truncated = c.nnote > 0 || s->toolong || c.drop & D_ALL;
-	if (c.w.over)	/* cannot happen with cap >= FJ_SIZE_MIN */
-		return (0);
-	*c.w.p = '\0';
-	return (c.w.p - out);
+	c.reason = reason;
+	render_levels(&c, out, outcap, s_once);
+	return (render_end(&c, out, truncated));
 }
 
 /* "-r tx,session": the summaries asked for (SUM_*). */
@@ -136,7 +123,7 @@ summary_kinds(const char *list, int *kinds, const char **errstr)
 
 /* The summary once, with what the level drops left out. */
 static void
-s_once(struct rctx *c, int reason)
+s_once(struct rctx *c)
 {
 	W(c, "{\"@timestamp\":\"");
 	w_time(&c->w, c->r->time_us);
@@ -150,7 +137,7 @@ s_once(struct rctx *c, int reason)
 		ecs_email(c);
 		ecs_related(c);
 	}
-	s_opensmtpd(c, reason);
+	s_opensmtpd(c);
 	W(c, "}");
 }
 
@@ -217,7 +204,7 @@ s_event(struct rctx *c)
 
 /* opensmtpd.*: the counters, the connection, the tx, the last reply. */
 static void
-s_opensmtpd(struct rctx *c, int reason)
+s_opensmtpd(struct rctx *c)
 {
 	const struct session	*s = c->s;
 	char			 buf[384], *p = buf;
@@ -245,9 +232,10 @@ s_opensmtpd(struct rctx *c, int reason)
 #undef NUM
 #undef LIT
 	w_raw(&c->w, buf, p - buf);
-	if (c->kind == SUM_SESSION && reason > END_NONE && reason < END__COUNT) {
+	if (c->kind == SUM_SESSION && c->reason > END_NONE &&
+	    c->reason < END__COUNT) {
 		W(c, ",\"end_reason\":\"");
-		W_WORD(&c->w, end_reasons[reason]);
+		W_WORD(&c->w, end_reasons[c->reason]);
 		W(c, "\"");
 	}
 	W(c, "},\"protocol_version\":\"");

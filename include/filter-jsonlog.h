@@ -474,6 +474,9 @@ void		 render_levels(struct rctx *, char *, size_t,
 size_t		 render_end(struct rctx *, char *, int *);
 int		 render_keep(struct rctx *, unsigned int, const char *);
 void		 render_toolong(struct rctx *, uint32_t, const char *);
+/* @timestamp and ecs; the ECS sets after event.* (render.c) */
+void		 render_start(struct rctx *);
+void		 render_ecs(struct rctx *);
 /* opensmtpd.link, .helo, .tls, .auth and .tx; .truncated; .reply */
 void		 render_state(struct rctx *);
 void		 render_truncation(struct rctx *);

@@ -530,27 +530,40 @@ static void
 render_once(struct rctx *c)
 {
 	r_head(c);
+	render_ecs(c);
+	r_opensmtpd(c);
+	W(c, "}");
+}
+
+/* The ECS field sets after event.*; at the last level only observer. */
+void
+render_ecs(struct rctx *c)
+{
 	ecs_observer(c);
 	if (c->drop & D_ALL)
-		goto last;	/* only the bounded "always" fields are left */
+		return;	/* only the bounded "always" fields are left */
 	ecs_endpoints(c);
 	ecs_network(c);
 	ecs_tls_user(c);
 	ecs_email(c);
 	ecs_related(c);
- last:
-	r_opensmtpd(c);
-	W(c, "}");
 }
 
-/* The start of every record: @timestamp, ecs and event. */
+/* The start of an event's record: @timestamp, ecs and event. */
 static void
 r_head(struct rctx *c)
+{
+	render_start(c);
+	ecs_event(c);
+}
+
+/* The start of every record and summary: @timestamp and ecs. */
+void
+render_start(struct rctx *c)
 {
 	W(c, "{\"@timestamp\":\"");
 	w_time(&c->w, c->r->time_us);
 	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
-	ecs_event(c);
 }
 
 /* opensmtpd.*: the session's counters, then one section after another. */

@@ -125,18 +125,9 @@ summary_kinds(const char *list, int *kinds, const char **errstr)
 static void
 s_once(struct rctx *c)
 {
-	W(c, "{\"@timestamp\":\"");
-	w_time(&c->w, c->r->time_us);
-	W(c, "\",\"ecs\":{\"version\":\"" ECS_VERSION "\"}");
+	render_start(c);
 	s_event(c);
-	ecs_observer(c);
-	if (!(c->drop & D_ALL)) {
-		ecs_endpoints(c);
-		ecs_network(c);
-		ecs_tls_user(c);
-		ecs_email(c);
-		ecs_related(c);
-	}
+	render_ecs(c);
 	s_opensmtpd(c);
 	W(c, "}");
 }

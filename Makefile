@@ -21,10 +21,11 @@ HARDEN?=	-D_FORTIFY_SOURCE=2
 JSONC_CFLAGS!=	$(PKG_CONFIG) --cflags json-c 2>/dev/null || echo
 JSONC_LIBS!=	$(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c
 EVENT_LIBS?=	-levent
+THREAD_FLAGS?=	-pthread
 COMPAT_CFLAGS!=	sh mk/compat.sh "$(CC)"
 
 ALL_CFLAGS=	$(CFLAGS) $(WARNFLAGS) $(WERROR) $(HARDEN) -Iinclude \
-		$(COMPAT_CFLAGS) -DFJ_VERSION=\"$(VERSION)\"
+		$(COMPAT_CFLAGS) $(THREAD_FLAGS) -DFJ_VERSION=\"$(VERSION)\"
 
 # The core: no libevent, no descriptors; shared by the program, the unit
 # tests, the fuzzer and the bench.
@@ -158,7 +159,7 @@ install: $(PROG)
 clean:
 	rm -f $(PROG) $(OBJS) $(UNIT_TESTS) $(TEST_JSON) tests/bench/gen \
 	    tests/bench/dgram-sink
-	rm -rf tests/out tests/asan-build tests/fuzz/build
+	rm -rf tests/out tests/asan-build tests/tsan-build tests/fuzz/build
 
 .PHONY: all check check-unit check-golden check-e2e check-examples check-elastic check-package package check-fuzz check-robust \
 	check-asan regen deps-check deps-demo demo bench fuzz install clean

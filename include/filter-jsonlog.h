@@ -603,6 +603,7 @@ int		 sink_flush(struct sink *);
 int		 sink_fd(struct sink *);
 int		 sink_retry_ms(struct sink *);
 size_t		 sink_pending(struct sink *);
+void		 sink_sync(struct sink *);
 void		 sink_reopen(struct sink *);
 void		 sink_drain(struct sink *, int);
 void		 sink_close(struct sink *);

@@ -559,6 +559,7 @@ print_stats(void)
 {
 	char	 buf[512];
 
+	sink_sync(sink);	/* what the file's writer wrote so far */
 	(void)stats_line(buf, sizeof(buf));
 	log_info("%s", buf);
 }
@@ -583,8 +584,9 @@ on_stats(int fd, short event, void *arg)
 static void
 stats_write(void)
 {
-	filter_stats(&filter, clock_us(CLOCK_REALTIME), interval,
-	    sink_pending(sink));
+	size_t	 pending = sink_pending(sink);	/* and the writer's counts */
+
+	filter_stats(&filter, clock_us(CLOCK_REALTIME), interval, pending);
 	flush_sink();
 }
 

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,18 @@ count_lines(const char *path)
 	return (n);
 }
 
+/* The file's writer is a thread: wait (up to 5 s) for it to catch up. */
+static size_t
+settle(struct sink *k)
+{
+	int	 i;
+
+	(void)sink_flush(k);
+	for (i = 0; i < 500 && sink_pending(k) > 0; i++)
+		usleep(10000);
+	return (sink_pending(k));
+}
+
 static void
 test_file(void)
 {
@@ -44,9 +57,12 @@ test_file(void)
 	for (i = 0; i < 10; i++)
 		sink_write(k, "{\"a\":1}", 7);
 	CHECK_INT(sink_pending(k), 80);
+	CHECK_INT(count_lines(path), 0);	/* not yet handed over */
 	CHECK_INT(sink_flush(k), SINK_DONE);
-	CHECK_INT(sink_pending(k), 0);
+	CHECK_INT(settle(k), 0);
 	CHECK_INT(count_lines(path), 10);
+	CHECK_INT(stats.written, 10);
+	CHECK_INT(stats.written_bytes, 80);
 	/* rotation: rename, then SIGHUP's reopen */
 	CHECK_INT(rename(path, old), 0);
 	sink_write(k, "{\"b\":2}", 7);
@@ -57,6 +73,97 @@ test_file(void)
 	CHECK_INT(count_lines(path), 1);
 	sink_close(k);
 	CHECK(sink_file("/nonexistent/dir/x") == NULL);
+}
+
+/*
+ * More than the queue holds, as fast as it comes: a writer that gets on
+ * is waited for (nothing dropped, the order kept); records written in
+ * place (sink_space) and copied (sink_write) alike.
+ */
+static void
+test_file_burst(void)
+{
+	char		 path[256], rec[1100], *p;
+	struct sink	*k;
+	FILE		*fp;
+	int		 i, n = 20000, bad = 0, c;
+	unsigned	 want = 0, got;
+
+	snprintf(path, sizeof(path), "%s/burst.json", dir);
+	memset(&stats, 0, sizeof(stats));
+	memset(rec, 'x', sizeof(rec));
+	CHECK((k = sink_file(path)) != NULL);
+	for (i = 0; i < n; i++) {	/* about 21 MB: the queue holds 8 */
+		snprintf(rec, 12, "%010d", i);
+		rec[10] = 'x';
+		if (i % 2 == 0 && (p = sink_space(k, sizeof(rec))) != NULL) {
+			memcpy(p, rec, sizeof(rec));
+			sink_commit(k, sizeof(rec));
+		} else
+			sink_write(k, rec, sizeof(rec));
+	}
+	sink_drain(k, 10000);
+	CHECK_INT(stats.dropped, 0);
+	CHECK_INT(stats.written, n);
+	CHECK_INT(stats.written_bytes, (uint64_t)n * (sizeof(rec) + 1));
+	CHECK_INT(sink_pending(k), 0);
+	sink_close(k);
+	if ((fp = fopen(path, "r")) == NULL) {
+		CHECK(fp != NULL);
+		return;
+	}
+	while (fscanf(fp, "%10u", &got) == 1) {
+		if (got != want++)
+			bad++;
+		while ((c = getc(fp)) != EOF && c != '\n')
+			;
+	}
+	fclose(fp);
+	CHECK_INT(want, n);
+	CHECK_INT(bad, 0);
+}
+
+/*
+ * A device that is always full (ENOSPC): the writer keeps trying, the
+ * filter is not held up, what does not fit is dropped and counted, and
+ * at exit every record is either written or dropped; closing does not
+ * wait for the writer's next try.
+ */
+static void
+test_file_full(void)
+{
+	struct timespec	 t0, t1;
+	struct sink	*k;
+	char		 rec[1000];
+	int		 i, n = 12000;
+	double		 secs;
+
+	if (access("/dev/full", W_OK) != 0) {	/* Linux, FreeBSD */
+		fprintf(stderr, "NOT RUN - test_sink: the full device: no "
+		    "/dev/full here\n");
+		return;
+	}
+	memset(&stats, 0, sizeof(stats));
+	memset(rec, 'y', sizeof(rec));
+	CHECK((k = sink_file("/dev/full")) != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		sink_write(k, rec, sizeof(rec));
+	(void)sink_flush(k);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 3.0);	/* a failing writer is not waited for */
+	CHECK(stats.dropped > 0);
+	CHECK(sink_pending(k) > 0);
+	sink_drain(k, 200);
+	CHECK_INT(stats.written, 0);
+	CHECK_INT(stats.dropped, n);
+	CHECK_INT(sink_pending(k), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sink_close(k);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 0.5);
 }
 
 static int
@@ -229,6 +336,8 @@ main(void)
 		return (1);
 	}
 	test_file();
+	test_file_burst();
+	test_file_full();
 	test_syslog();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

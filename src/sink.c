@@ -101,6 +101,7 @@ struct writer {
 	uint64_t	 written;	/* records and bytes written, not */
 	uint64_t	 bytes;		/* yet taken into stats */
 	uint64_t	 uncut;		/* bytes taken back (file_uncut) */
+	uint64_t	 ndone;		/* chunks written so far */
 	uint64_t	 nerr;		/* write errors so far */
 	int		 err;		/* the last one (-1: a short write) */
 	int		 failing;	/* the last write failed */
@@ -121,6 +122,7 @@ struct sink {
 	struct chunk	*cur;		/* being filled */
 	size_t		 qview;		/* w.queued when last looked at */
 	uint64_t	 nerr_seen;	/* w.nerr then */
+	uint64_t	 stalled;	/* w.ndone + 1 when a wait timed out */
 	/* syslog: length-prefixed datagrams waiting in [off, len) */
 	char		*buf;
 	size_t		 off;
@@ -640,10 +642,17 @@ writer_room(struct sink *k, size_t more)
 	int		 room;
 
 	(void)pthread_mutex_lock(&w->mtx);
+	if (k->stalled == w->ndone + 1)
+		goto out;	/* nothing written since the last wait: none */
 	end = from_now(SINK_STALL_MS);
-	while (w->queued + more > SINK_MAX && !w->failing && w->running &&
-	    writer_wait(w, &w->done, &end))
+	while (w->queued + more > SINK_MAX && !w->failing && w->running) {
+		if (!writer_wait(w, &w->done, &end)) {
+			k->stalled = w->ndone + 1;
+			break;
+		}
 		end = from_now(SINK_STALL_MS);	/* it wrote a chunk */
+	}
+out:
 	room = w->queued + more <= SINK_MAX;
 	(void)pthread_mutex_unlock(&w->mtx);
 	writer_sync(k);
@@ -685,6 +694,7 @@ writer_main(void *arg)
 			w->tail = NULL;
 		w->queued -= c->len;
 		w->written += c->nrec;
+		w->ndone++;
 		if (w->nspare < SPARE_MAX && c->cap <= 2 * CHUNK_CAP) {
 			c->next = w->spare;
 			w->spare = c;

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,48 @@ test_file_full(void)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	CHECK(secs < 0.5);
+}
+
+/*
+ * A write that does not return (a FIFO nobody reads: NFS, a hung disk):
+ * the filter waits for it once, a second, then drops without waiting
+ * again; at exit every record is written or dropped, and the writer,
+ * once its write fails, ends.
+ */
+static void
+test_file_stall(void)
+{
+	struct timespec	 t0, t1;
+	struct sink	*k;
+	char		 path[256], rec[1000];
+	int		 i, n = 12000, rfd;
+	double		 secs;
+
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	signal(SIGPIPE, SIG_IGN);
+	if (mkfifo(path, 0600) == -1 ||
+	    (rfd = open(path, O_RDONLY | O_NONBLOCK)) == -1) {
+		CHECK(!"mkfifo");
+		return;
+	}
+	memset(&stats, 0, sizeof(stats));
+	memset(rec, 'z', sizeof(rec));
+	CHECK((k = sink_file(path)) != NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		sink_write(k, rec, sizeof(rec));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs >= 0.9 && secs < 3.0);	/* one wait, not one a record */
+	CHECK(stats.dropped > 0);
+	sink_drain(k, 200);
+	CHECK_INT(stats.written + stats.dropped, n);
+	close(rfd);		/* the stuck write fails: the writer ends */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sink_close(k);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 1.0);
 }
 
 static int
@@ -338,6 +381,7 @@ main(void)
 	test_file();
 	test_file_burst();
 	test_file_full();
+	test_file_stall();
 	test_syslog();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -1022,6 +1022,12 @@ def table(results, meta):
                     ver, min(f['all_wall_s']), min(w['all_wall_s']),
                     len(w['all_wall_s']), f['ratio_vs_write'],
                     fmt_n(v.get('instructions')), fmt_n(CG_EVENTS)))
+            # the writer thread: the kernel's copy of the output runs
+            # next to the rendering, so CPU time can exceed wall time
+            say('     its CPU in the median run: %.3f s user + %.3f s sys '
+                'in %.3f s of wall time (%.2f cores busy)' % (
+                    f['user_s'], f['sys_s'], f['wall_s'],
+                    (f['user_s'] + f['sys_s']) / max(f['wall_s'], 1e-9)))
     m = results.get('memory')
     ms = results.get('memory_summaries')
     if m:

@@ -4,8 +4,8 @@
 # (tests/asan-build), then run the unit, golden and robust suites with them.
 # Then ThreadSanitizer (tests/tsan-build): the file sink's writer thread
 # and the filter sharing its queue, in the sink's unit tests, the golden
-# streams and the robust cases that drive the writer (full disk, SIGHUP,
-# summaries, stats).
+# streams and the robust cases that drive the writer (full disk, a stuck
+# output, SIGHUP, summaries, stats).
 # Usage: tests/asan.sh CC (make check uses clang; WERROR is passed on).
 # Any sanitizer report fails the run.
 set -u
@@ -73,5 +73,5 @@ export TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
 T_SUITE=asan sh tests/unit/run.sh $t/tests/unit/test_sink || rc=1
 T_SUITE=asan FILTER=$t/filter-jsonlog sh tests/golden/run.sh || rc=1
 ROBUST_SANITIZED=1 ROBUST_FILTER=$t/filter-jsonlog T_SUITE=asan \
-    sh tests/robust/run.sh fulldisk sighup summaries stats || rc=1
+    sh tests/robust/run.sh fulldisk stalled sighup summaries stats || rc=1
 exit $rc

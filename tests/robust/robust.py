@@ -1460,6 +1460,47 @@ def full_disk_partial(mnt):
     os.unlink(out)
 
 
+def case_stalled_output():
+    """The output file is a FIFO that its reader never reads (a hung NFS
+    server, a stuck disk): the writer thread is stuck in write(2), and the
+    filter must go on reading smtpd's events, drop what does not fit (after
+    waiting for the writer once), and exit 0 at EOF within its drain time."""
+    name = "stalled output: keeps reading, drops counted, exits at EOF"
+    fifo = os.path.join(WORK, "stalled.fifo")
+    if os.path.exists(fifo):
+        os.unlink(fifo)
+    os.mkfifo(fifo, 0o600)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)    # never read
+    n = 12000       # about 12 MB of records: more than the sink holds
+    note = {}
+
+    def during(proc, res):
+        note["read"] = usr1_events(proc, res.errpath, n, 20)
+    try:
+        r = run_filter("stalled", [HS, events(n, pad=900)],
+                       args=["-o", fifo], out=False, during=during,
+                       timeout=60)
+    finally:
+        os.close(rfd)
+        os.unlink(fifo)
+    p = []
+    if r.timed_out or r.rc != 0:
+        p.append("exit status %s (timed out: %s)" % (r.rc, r.timed_out))
+    if r.out != REG:
+        p.append("stdout %.80r" % r.out)
+    if not note.get("read"):
+        p.append("did not read all input while the output was stuck")
+    if stat(r, "records") != n or stat(r, "dropped") < 1 or \
+            stat(r, "written") + stat(r, "dropped") != n:
+        p.append("records=%d written=%d dropped=%d: want %d records, all "
+                 "either written or dropped" %
+                 (stat(r, "records"), stat(r, "written"),
+                  stat(r, "dropped"), n))
+    if r.secs > 15:
+        p.append("took %.0f s" % r.secs)
+    check(name + " (dropped=%d, %.1f s)" % (stat(r, "dropped"), r.secs), p)
+
+
 def case_sighup():
     out = os.path.join(WORK, "hup.json")
     for f in os.listdir(WORK):
@@ -2063,6 +2104,7 @@ CASES = [
     ("flood", case_stderr_flood),
     ("socket", case_socket),
     ("fulldisk", case_full_disk),
+    ("stalled", case_stalled_output),
     ("sighup", case_sighup),
     ("summaries", case_summaries),
     ("syslog", case_syslog),

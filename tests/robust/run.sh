@@ -5,6 +5,7 @@
 # Usage: sh tests/robust/run.sh [CASE...]
 #   CASE: long nul bytes truncated fields ids unknown handshake sessions
 #         rcpts timestamps credentials stdin options privacy flood socket fulldisk
+#         stalled
 #         sighup summaries syslog valgrind stats
 # Environment: ROBUST_FILTER (default ./filter-jsonlog), T_VERBOSE=1,
 # ROBUST_SANITIZED=1 when ROBUST_FILTER is an ASan build (looser memory

@@ -991,9 +991,7 @@ ES_FIRST=${ES_VERSION:-8.19.21}
 ES_SECOND=${ELASTIC_ES9_VERSION:-9.2.0}
 if [ -n "${ELASTIC_URL:-}" ]; then
 	es_group url
-	T_PREFIX="es$ES_SECOND: "
-	t_notrun "every check (ELASTIC_URL: only that engine is checked)"
-	T_PREFIX=
+	t_notrun "the groups on es.sh's Elasticsearch $ES_FIRST and $ES_SECOND: every check (ELASTIC_URL: only that engine is checked)"
 else
 	OTHER_ES=$ES_SECOND
 	es_group "$ES_FIRST"

@@ -40,6 +40,7 @@
 #   ES_HEAP       JVM heap (default 512m)
 #   ES_JAVA_HOME  Java for the engine (default: 8.x Java 17 under
 #                 /usr/lib/jvm; 9.x the lowest Java from 21 on there)
+#   NODE_JVM_DIR  where to look for Javas instead of /usr/lib/jvm (9.x)
 #   ES_OFFLINE=1  never ask Maven Central, use the cache or $FJ_CACHE/m2 only
 #   M2_REPO       Maven's repository (default $FJ_CACHE/m2, never ~/.m2)
 #   MVN_TIMEOUT   seconds mvn may run (default 600; then: no engine)
@@ -206,7 +207,7 @@ start() {
 	[0-8].*) ;;
 	*)	if [ -z "$(java_home)" ]; then
 			say "Elasticsearch $ES_VERSION needs Java 21 or newer: none" \
-			    "under /usr/lib/jvm nor on PATH (set ES_JAVA_HOME)"
+			    "under ${NODE_JVM_DIR:-/usr/lib/jvm} nor on PATH (set ES_JAVA_HOME)"
 			return 3
 		fi ;;
 	esac

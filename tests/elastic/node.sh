@@ -58,7 +58,7 @@ node_java_home() {
 
 # node_java_min MAJOR OVERRIDE: OVERRIDE when set, else the Java of the
 # lowest major version >= MAJOR (as its release file says) under
-# /usr/lib/jvm or on PATH; nothing when there is none.
+# /usr/lib/jvm ($NODE_JVM_DIR) or on PATH; nothing when there is none.
 node_java_min() {
 	if [ -n "$2" ]; then
 		echo "$2"
@@ -68,7 +68,7 @@ node_java_min() {
 	_bm=
 	_p=
 	_j=$(command -v java 2>/dev/null) && _p=$(dirname "$(dirname "$(readlink -f "$_j")")")
-	for _d in /usr/lib/jvm/*/ $_p; do
+	for _d in "${NODE_JVM_DIR:-/usr/lib/jvm}"/*/ $_p; do
 		_d=${_d%/}
 		[ -x "$_d/bin/java" ] && [ -f "$_d/release" ] || continue
 		_m=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$_d/release")

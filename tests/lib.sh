@@ -5,7 +5,7 @@
 # the summary lists them); t_done prints "<suite>: N passed, M failed[, K
 # not run]", appends the counts to tests/out/results for the make check
 # summary, and returns non-zero when something failed.  T_PREFIX, when
-# set, starts every FAIL line.
+# set, starts every FAIL, NOT RUN and (T_VERBOSE) ok line.
 # A runner that takes test names sets T_RERUN (its command); t_fail then
 # notes "$T_RERUN NAME" in tests/out/rerun, NAME being T_NAME or what its
 # message has before ':'.  T_OFF, when set, counts nothing (a part left
@@ -22,7 +22,7 @@ T_TOP=$(cd "$(dirname "$0")" && git rev-parse --show-toplevel 2>/dev/null ||
 t_ok() {
 	[ -n "${T_OFF:-}" ] && return 0
 	T_PASS=$((T_PASS + 1))
-	[ -n "${T_VERBOSE:-}" ] && echo "ok - $*"
+	[ -n "${T_VERBOSE:-}" ] && echo "ok - $T_PREFIX$*"
 	return 0
 }
 

@@ -8,28 +8,39 @@
 #                                       the last line of stdout is its URL
 #   sh tests/elastic/es.sh stop DIR     stop it by its PID and wait
 #   sh tests/elastic/es.sh url DIR      the URL of a node started in DIR
-#   sh tests/elastic/es.sh versions     the 8.x versions Maven Central serves
+#   sh tests/elastic/es.sh versions     the 8.x and 9.x versions Maven Central
+#                                       lists (it lists no 9.x, yet serves
+#                                       some: see versions below)
+#   sh tests/elastic/es.sh java         the Java the engine would run on
 #
 # Exit status: 0 done; 1 failed (the engine did not start, a bad
 # argument ...); 3 no engine to be had: not in the cache and Maven Central
-# unreachable (or mvn missing).  A test suite counts status 3 as "not run".
+# unreachable (or mvn missing), or, for 9.x, no Java 21 or newer on the
+# machine.  A test suite counts status 3 as "not run".
 #
 # The engine is Elastic's test distribution from Maven Central,
 # org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip
 # (fetched with mvn into $FJ_CACHE/m2 and unpacked under the cache, so the
 # next run needs no network).  It has no bundled JDK: ES_JAVA_HOME is the
-# machine's Java 17.  It carries the server and x-pack core/security only,
+# machine's Java 17 for 8.x, and for 9.x (which needs Java 21) the
+# machine's Java of the lowest version from 21 on (Temurin 25 here).  Both
+# lines carry the server and x-pack core/security only (9.2.0 the same four
+# modules as 8.19.21: apm, transport-netty4, x-pack-core, x-pack-security),
 # none of the default distribution's other modules (ingest processors,
-# painless, mapper-extras, data-stream APIs, GeoIP, ILM): what the tests
-# cannot exercise for that reason they say, one line each.
+# painless, mapper-extras, data-stream APIs, GeoIP, ILM, GET /): what the
+# tests cannot exercise for that reason they say, one line each.  The same
+# elasticsearch.yml serves both.
 #
 # Environment:
 #   ES_VERSION    engine version (default below: the newest 8.x served
-#                 when this was written; `versions` lists what is served)
+#                 when this was written; `versions` lists what is listed;
+#                 9.2.0 is the newest 9.x whose zip was served then)
 #   FJ_CACHE      cache root (default /var/cache/filter-jsonlog); the
 #                 engine is unpacked in $FJ_CACHE/elasticsearch/
 #   ES_HEAP       JVM heap (default 512m)
-#   ES_JAVA_HOME  Java for the engine (default: Java 17 under /usr/lib/jvm)
+#   ES_JAVA_HOME  Java for the engine (default: 8.x Java 17 under
+#                 /usr/lib/jvm; 9.x the lowest Java from 21 on there)
+#   NODE_JVM_DIR  where to look for Javas instead of /usr/lib/jvm (9.x)
 #   ES_OFFLINE=1  never ask Maven Central, use the cache or $FJ_CACHE/m2 only
 #   M2_REPO       Maven's repository (default $FJ_CACHE/m2, never ~/.m2)
 #   MVN_TIMEOUT   seconds mvn may run (default 600; then: no engine)
@@ -57,8 +68,12 @@ engine_dir() {
 	echo "$FJ_CACHE/elasticsearch/elasticsearch-$1"
 }
 
+# java_home: the Java for $ES_VERSION; nothing when 9.x finds no Java 21+.
 java_home() {
-	node_java_home "${ES_JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64
+	case $ES_VERSION in
+	[0-8].*)	node_java_home "${ES_JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 ;;
+	*)		node_java_min 21 "${ES_JAVA_HOME:-}" ;;
+	esac
 }
 
 # fetch: make sure $(engine_dir $ES_VERSION) holds the engine; print it.
@@ -118,8 +133,11 @@ fetch() {
 	echo "$d"
 }
 
-# versions: the 8.x releases Maven Central lists (resolves the artifact's
-# maven-metadata.xml through a version range of a throw-away pom).
+# versions: the 8.x and 9.x releases Maven Central lists (resolves the
+# artifact's maven-metadata.xml through a version range of a throw-away
+# pom).  The metadata lists no 9.x (its latest is 8.19.21), though
+# Maven Central serves 9.x zips: 9.0.0, 9.1.5, 9.1.10 and 9.2.0 when this
+# was written (not 9.1.8, 9.2.1, 9.2.3, 9.3.0); said on stderr.
 versions() {
 	t=$(mktemp -d) || return 1
 	cat > "$t/pom.xml" <<EOF
@@ -130,7 +148,7 @@ versions() {
   <dependencies><dependency>
     <groupId>org.elasticsearch.distribution.integ-test-zip</groupId>
     <artifactId>elasticsearch</artifactId>
-    <version>[8.0.0,9.0.0)</version><type>pom</type>
+    <version>[8.0.0,10.0.0)</version><type>pom</type>
   </dependency></dependencies>
 </project>
 EOF
@@ -139,7 +157,10 @@ EOF
 	meta=$M2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/maven-metadata-central.xml
 	rm -rf "$t"
 	[ -s "$meta" ] || { say "no maven-metadata.xml (network?)"; return 3; }
-	sed -n 's/.*<version>\(8\.[^<]*\)<\/version>.*/\1/p' "$meta"
+	sed -n 's/.*<version>\([89]\.[^<]*\)<\/version>.*/\1/p' "$meta"
+	grep -q '<version>9\.' "$meta" ||
+	    say "maven-metadata.xml lists no 9.x; served, unlisted, when this was" \
+		"written: 9.0.0 9.1.5 9.1.10 9.2.0 (ES_VERSION=9.2.0 sh $0 fetch)"
 }
 
 # node_config: elasticsearch.yml; GeoIP databases a caller put in DIR/geoip/.
@@ -182,6 +203,14 @@ node_exec() {
 }
 
 start() {
+	case $ES_VERSION in
+	[0-8].*) ;;
+	*)	if [ -z "$(java_home)" ]; then
+			say "Elasticsearch $ES_VERSION needs Java 21 or newer: none" \
+			    "under ${NODE_JVM_DIR:-/usr/lib/jvm} nor on PATH (set ES_JAVA_HOME)"
+			return 3
+		fi ;;
+	esac
 	node_start "$1" || return $?
 	# This build has no GET / (the rest-root module): ask the node.
 	ver=$(node_curl -sf "$url/_nodes/_local?filter_path=nodes.*.version" |
@@ -199,6 +228,7 @@ stop() {
 case $1 in
 fetch)		fetch ;;
 versions)	versions ;;
+java)		java_home ;;
 start)		[ $# = 2 ] || usage; start "$2" ;;
 stop)		[ $# = 2 ] || usage; stop "$2" ;;
 url)		[ $# = 2 ] || usage; cat "$2/url" ;;

@@ -56,6 +56,32 @@ node_java_home() {
 	j=$(command -v java 2>/dev/null) && dirname "$(dirname "$(readlink -f "$j")")"
 }
 
+# node_java_min MAJOR OVERRIDE: OVERRIDE when set, else the Java of the
+# lowest major version >= MAJOR (as its release file says) under
+# /usr/lib/jvm ($NODE_JVM_DIR) or on PATH; nothing when there is none.
+node_java_min() {
+	if [ -n "$2" ]; then
+		echo "$2"
+		return
+	fi
+	_best=
+	_bm=
+	_p=
+	_j=$(command -v java 2>/dev/null) && _p=$(dirname "$(dirname "$(readlink -f "$_j")")")
+	for _d in "${NODE_JVM_DIR:-/usr/lib/jvm}"/*/ $_p; do
+		_d=${_d%/}
+		[ -x "$_d/bin/java" ] && [ -f "$_d/release" ] || continue
+		_m=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$_d/release")
+		[ -n "$_m" ] && [ "$_m" -ge "$1" ] || continue
+		if [ -z "$_bm" ] || [ "$_m" -lt "$_bm" ]; then
+			_best=$_d
+			_bm=$_m
+		fi
+	done
+	[ -n "$_best" ] && echo "$_best"
+	return 0
+}
+
 # alive PID: the process exists and is not a zombie.
 alive() {
 	[ -n "$1" ] && [ -d "/proc/$1" ] &&

@@ -1,8 +1,17 @@
 #!/bin/sh
 # make check-elastic: kibana/ against a real Elasticsearch on 127.0.0.1.
 #
+# Groups 1 to 6 run twice, one engine at a time (two shared cores): on
+# Elasticsearch 8.19.21, then, that node stopped, on Elasticsearch 9.2.0
+# (Kibana 9's engine; on Java 21 or newer), each check named after its
+# engine ("es8.19.21: ...", "es9.2.0: ...").  panels.py's own mutants run
+# in the first group only (they test the checker, not the engine; listed
+# not run in the second).  Either engine not to be had (not cached, no
+# network; 9.x without a Java 21): its group is "not run", the suite goes on.
+#
 #  1. tests/elastic/es.sh starts one single-node engine (fetched from Maven
-#     Central once, then cached); a trap stops it on every path.
+#     Central once, then cached); a trap stops it on every path.  The node
+#     must report the version asked for, and not the other group's.
 #  2. kibana/load.sh --skip-kibana installs the templates (and the ILM
 #     policy and pipeline where the engine has them) twice: both runs
 #     succeed, the second changes nothing.
@@ -16,8 +25,11 @@
 #     the pipeline; the pipeline cases of tests/elastic/pipeline/ through
 #     _ingest/pipeline/_simulate, on kibana/'s pipeline and on the Elastic
 #     package's (packages/opensmtpd).
+#     Then every record and summary under index.mode logsdb (Elasticsearch
+#     9's default for new logs-*-* data streams, set by hand): back as
+#     tests/elastic/synthetic.jq says, and not as shipped.
 #  6. The live path: smtpd -> filter -> rsyslogd -> omelasticsearch ->
-#     the engine (tests/elastic/live.sh).
+#     the engine (tests/elastic/live.sh), on both engines (a few seconds).
 #  7. The ingest pipeline on a real engine: Elasticsearch stopped,
 #     tests/elastic/opensearch.sh starts OpenSearch 2.19.6 with its
 #     ingest-common, lang-painless, lang-mustache and ingest-geoip modules
@@ -33,11 +45,16 @@
 # never as passed.  Without the engine at all (no cache, no network) every
 # check of this suite is "not run".
 #
-# Environment: ELASTIC_URL=http://... runs against an engine you started
-# (nothing is started or stopped then; use a throw-away cluster);
-# ELASTIC_KEEP=1 keeps the node's directory; T_VERBOSE=1 lists passes;
-# ELASTIC_LIVE=0 skips the live smtpd run; ELASTIC_OPENSEARCH=0 the
-# OpenSearch group (listed not run).
+# Environment: ELASTIC_URL=http://... runs groups 1 to 6 against an
+# engine you started instead of both (no Elasticsearch is started or
+# stopped then; use a throw-away cluster); ES_VERSION the first group's
+# engine (default 8.19.21), ELASTIC_ES9_VERSION the second's (default
+# 9.2.0, the newest 9.x Maven Central served), ELASTIC_ES9=0 leaves the
+# second out (listed not run); ELASTIC_KEEP=1 keeps the nodes'
+# directories; T_VERBOSE=1 lists passes; ELASTIC_LIVE=0 skips the live
+# smtpd runs; ELASTIC_OPENSEARCH=0 the OpenSearch group (listed not run).
+# Outputs: tests/out/elastic/ (records, notrun.txt), one directory per
+# engine (es8.19.21/, es9.2.0/, es-url/), os-* for OpenSearch.
 set -u
 T_SUITE=elastic
 . "$(dirname "$0")/../lib.sh"
@@ -65,10 +82,12 @@ NOTRUN=0
 : > "$OUT/notrun.txt"
 
 # t_notrun WHAT: a check this engine cannot answer; never counted as passed.
+# (T_PREFIX, the Elasticsearch group's name, starts it as it starts t_ok's
+# and t_fail's.)
 t_notrun() {
 	NOTRUN=$((NOTRUN + 1))
-	echo "NOT RUN - $*" >&2
-	echo "$*" >> "$OUT/notrun.txt"
+	echo "NOT RUN - $T_PREFIX$*" >&2
+	echo "$T_PREFIX$*" >> "$OUT/notrun.txt"
 }
 
 finish() {
@@ -465,47 +484,26 @@ opensearch_group() {
 	echo "elastic: pipeline engine group: $(($(date +%s) - os_t0)) s"
 }
 
-# ---- 1. the engine ---------------------------------------------------
+# check_py WHAT DS FILES...: run check.py, count its lines.
+# (CHECK_TAG names its output files when WHAT runs more than once.)
+check_py() {
+	_t=${CHECK_TAG:-$1}
+	python3 "$HERE/check.py" "$@" > "$EOUT/check-$_t.out" 2> "$EOUT/check-$_t.err"
+	_rc=$?
+	[ -s "$EOUT/check-$_t.err" ] && t_fail "check.py $_t: $(tail -n 3 "$EOUT/check-$_t.err")"
+	_n=0
+	while IFS= read -r l; do
+		case $l in
+		"ok "*)		t_ok "${l#ok }"; _n=$((_n + 1)) ;;
+		"FAIL "*)	t_fail "${l#FAIL }"; _n=$((_n + 1)) ;;
+		"NOTRUN "*)	t_notrun "${l#NOTRUN }"; _n=$((_n + 1)) ;;
+		note:*)		[ -n "${T_VERBOSE:-}" ] && echo "$l" ;;
+		esac
+	done < "$EOUT/check-$_t.out"
+	[ $_rc = 0 ] || t_fail "check.py $_t exited $_rc ($EOUT/check-$_t.err)"
+	[ $_n -gt 0 ] || t_fail "check.py $_t printed no ok/FAIL/NOTRUN line ($EOUT/check-$_t.out)"
+}
 
-if [ -n "${ELASTIC_URL:-}" ]; then
-	URL=${ELASTIC_URL%/}
-	echo "elastic: using the engine at $URL (ELASTIC_URL)"
-else
-	NODE=$(mktemp -d /tmp/fj-elastic.XXXXXX)
-	sh "$HERE/es.sh" start "$NODE" > "$OUT/es-start.out" 2> "$OUT/es-start.err"
-	rc=$?
-	if [ $rc = 3 ]; then
-		cat "$OUT/es-start.err" >&2
-		why="no Elasticsearch (not cached in ${FJ_CACHE:-/var/cache/filter-jsonlog}, Maven Central unreachable)"
-		for what in "load.sh against the engine, twice" \
-		    "bulk create of the records into $DS" \
-		    "documents = records, field for field" \
-		    "mapped types of the dashboards' fields" \
-		    "the data view's runtime field" \
-		    "the dashboards' queries (panels)" \
-		    "whole syslog lines and the pipeline cases" \
-		    "live smtpd -> rsyslogd -> omelasticsearch"; do
-			t_notrun "$what: $why"
-		done
-		opensearch_group
-		finish
-		exit 0
-	fi
-	if ! t_check "es.sh starts a node" [ $rc = 0 ]; then
-		cat "$OUT/es-start.err" >&2
-		finish
-		exit 1
-	fi
-	URL=$(tail -n 1 "$OUT/es-start.out")
-	cat "$OUT/es-start.err"
-fi
-ver=$(curl -s "$URL/_nodes/_local?filter_path=nodes.*.version" |
-    sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p' | head -n 1)
-modules=$(curl -s "$URL/_nodes/_local/plugins?filter_path=nodes.*.modules.name" |
-    jq -r '[.nodes[].modules[].name] | join(" ")' 2>/dev/null)
-processors=$(curl -s "$URL/_nodes/_local/ingest?filter_path=nodes.*.ingest.processors.type" |
-    jq -r '[.nodes[].ingest.processors[].type] | join(" ")' 2>/dev/null)
-echo "elastic: Elasticsearch $ver at $URL; modules: $modules"
 has_processor() {
 	case " $processors " in *" $1 "*) return 0 ;; esac
 	return 1
@@ -515,322 +513,512 @@ has_module() {
 	return 1
 }
 
-# ---- 2. kibana/load.sh against it --------------------------------------
-
-for run in 1 2; do
-	# The redirection on load.sh alone: T_VERBOSE's "ok -" line stays out
-	# of the output checked below.
-	sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load$run.out" 2>&1
-	rc=$?
-	t_check "load.sh --skip-kibana, run $run" [ $rc = 0 ]
-	[ $rc = 0 ] || cat "$OUT/load$run.out" >&2
-	# What is installed after each run, for the comparison.
-	for r in _component_template/opensmtpd-jsonlog-settings \
-	    _component_template/opensmtpd-jsonlog-mappings \
-	    _index_template/opensmtpd-jsonlog _ingest/pipeline/opensmtpd-jsonlog \
-	    _ilm/policy/opensmtpd-jsonlog; do
-		echo "== $r"
-		curl -s "$URL/$r"
-		echo
-	done > "$OUT/installed$run.txt"
-done
-t_check "a second load.sh run changes nothing" \
-    cmp -s "$OUT/installed1.txt" "$OUT/installed2.txt"
-t_check "load.sh says each thing it adapts, on one line" \
-    sh -c "grep -q '^ok: ' '$OUT/load1.out' && ! grep -v '^ok: \|^note: ' '$OUT/load1.out'"
-grep '^note: ' "$OUT/load1.out" | sed 's/^/elastic: load.sh: /'
-HAVE_PIPELINE=
-curl -sf -o /dev/null "$URL/_ingest/pipeline/opensmtpd-jsonlog" && HAVE_PIPELINE=1
-HAVE_ILM=
-curl -sf -o /dev/null "$URL/_ilm/policy/opensmtpd-jsonlog" && HAVE_ILM=1
-if [ -n "$HAVE_ILM" ]; then
-	t_ok "ILM policy installed"
-else
-	t_check "without ILM, load.sh says it left the policy out" \
-	    grep -q '^note: this cluster has no ILM API' "$OUT/load1.out"
-	t_notrun "ILM: the policy opensmtpd-jsonlog and index.lifecycle.name (x-pack ILM is not in this engine)"
-fi
-if [ -z "$HAVE_PIPELINE" ]; then
-	t_check "without the processors, load.sh says it left the pipeline out" \
-	    grep -q '^note: this cluster lacks the ingest processors' "$OUT/load1.out"
-fi
-
-# Fleet names its templates logs-<dataset> and installs them at priority
-# 200: one for our data streams must be accepted next to ours, and ours
-# must still be the one a new data stream gets.
-fleet='{"index_patterns":["logs-opensmtpd.event-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"fleet"}}'
-code=$(curl -s -o "$OUT/fleet.out" -w '%{http_code}' -X PUT "$URL/_index_template/logs-opensmtpd.event" \
-    -H 'Content-Type: application/json' -d "$fleet")
-t_check "a Fleet-style template (logs-opensmtpd.event, priority 200) can exist next to ours (HTTP $code)" \
-    [ "$code" = 200 ]
-curl -s -X POST "$URL/_index_template/_simulate_index/logs-opensmtpd.event-fleettest" > "$OUT/fleet-sim.json"
-t_check "ours (priority 210) is the template a new logs-opensmtpd.event-* data stream gets" \
-    sh -c "jq -e '.overlapping | map(.name) | index(\"logs-opensmtpd.event\") != null' '$OUT/fleet-sim.json' >/dev/null &&
-	jq -e '.template.settings.index.codec == \"best_compression\"' '$OUT/fleet-sim.json' >/dev/null"
-curl -s -o /dev/null -X DELETE "$URL/_index_template/logs-opensmtpd.event"
-# The template's old name, from releases before this one: load.sh removes
-# it when it is ours.
-old='{"index_patterns":["logs-opensmtpd.*-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"filter-jsonlog"}}'
-curl -s -o /dev/null -X PUT "$URL/_index_template/logs-opensmtpd" -H 'Content-Type: application/json' -d "$old"
-sh kibana/load.sh --skip-kibana -e "$URL" > "$OUT/load3.out" 2>&1
-code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_index_template/logs-opensmtpd")
-t_check "load.sh removes its template of the old name logs-opensmtpd" \
-    sh -c "[ $code = 404 ] && grep -q '^ok: DELETE _index_template/logs-opensmtpd' '$OUT/load3.out'"
-
-# ---- 3. real records, decoded (the ndjson path) ------------------------
-
-
-# check_py WHAT DS FILES...: run check.py, count its lines.
-# (CHECK_TAG names its output files when WHAT runs more than once.)
-check_py() {
-	_t=${CHECK_TAG:-$1}
-	python3 "$HERE/check.py" "$@" > "$OUT/check-$_t.out" 2> "$OUT/check-$_t.err"
-	_rc=$?
-	[ -s "$OUT/check-$_t.err" ] && t_fail "check.py $_t: $(tail -n 3 "$OUT/check-$_t.err")"
-	_n=0
-	while IFS= read -r l; do
-		case $l in
-		"ok "*)		t_ok "${l#ok }"; _n=$((_n + 1)) ;;
-		"FAIL "*)	t_fail "${l#FAIL }"; _n=$((_n + 1)) ;;
-		"NOTRUN "*)	t_notrun "${l#NOTRUN }"; _n=$((_n + 1)) ;;
-		note:*)		[ -n "${T_VERBOSE:-}" ] && echo "$l" ;;
-		esac
-	done < "$OUT/check-$_t.out"
-	[ $_rc = 0 ] || t_fail "check.py $_t exited $_rc (tests/out/elastic/check-$_t.err)"
-	[ $_n -gt 0 ] || t_fail "check.py $_t printed no ok/FAIL/NOTRUN line (tests/out/elastic/check-$_t.out)"
+# es_version URL: the version the node at URL reports (the test build has
+# no GET /: the node's own info says it).
+es_version() {
+	curl -s "$1/_nodes/_local?filter_path=nodes.*.version" |
+	    sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p' | head -n 1
 }
 
-# shellcheck disable=SC2086
-if t_check "bulk create of $NREC decoded records into $DS: no errors" \
-    python3 "$HERE/index.py" --stats "$OUT/ingest-decoded.json" "$URL" $RECORDS \
-    > "$OUT/index-decoded.out" 2>&1; then
-	cat "$OUT/index-decoded.out"
-else
-	cat "$OUT/index-decoded.out" >&2
-fi
-curl -s "$URL/$DS/_settings?flat_settings=true" > "$OUT/ds-settings.json"
-curl -s "$URL/$DS/_mapping" > "$OUT/ds-mapping.json"
-t_check "$DS has our template: dynamic false, best_compression" \
-    sh -c "jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$OUT/ds-mapping.json' >/dev/null &&
-	jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$OUT/ds-settings.json' >/dev/null"
-# shellcheck disable=SC2086
-check_py stored "$URL" "$DS" $RECORDS
-# shellcheck disable=SC2086
-LOAD_NOTES=$(cat "$OUT/load1.out") check_py mapping "$URL" "$DS" $RECORDS
-# shellcheck disable=SC2086
-check_py runtime "$URL" "$DS" $RECORDS
+# es_is WANT URL: the node at URL is Elasticsearch WANT, major included.
+es_is() {
+	_v=$(es_version "$2")
+	[ "$_v" = "$1" ] && [ "${_v%%.*}" = "${1%%.*}" ]
+}
 
-# The checks must be able to fail: a record with a field the template
-# does not map, a record whose value differs from what was stored.
-mkdir -p "$OUT/mut"
-# shellcheck disable=SC2086
-{ cat $RECORDS; head -n 1 "$REC/golden-real-a-ehlo-simple.json" |
-    jq -c '.opensmtpd.not_in_the_template = 1'; } > "$OUT/mut/unmapped.json"
-if python3 "$HERE/check.py" mapping "$URL" "$DS" "$OUT/mut/unmapped.json" 2>&1 |
-    grep -q '^FAIL every record field is mapped: .*opensmtpd.not_in_the_template'; then
-	t_ok "check.py mapping rejects a record with an unmapped field"
-else
-	t_fail "check.py mapping accepts a record with an unmapped field"
-fi
-# shellcheck disable=SC2086
-cat $RECORDS | jq -c 'if .event.action == "tx-commit" and .opensmtpd.tx.size
-    then .opensmtpd.tx.size += 1 else . end' > "$OUT/mut/changed.json"
-if python3 "$HERE/check.py" stored "$URL" "$DS" "$OUT/mut/changed.json" 2>&1 |
-    grep -q '^FAIL every record is in _source'; then
-	t_ok "check.py stored rejects records that differ from the documents"
-else
-	t_fail "check.py stored accepts records that differ from the documents"
-fi
-
-# ---- 3b. summary records, in their own data streams -------------------
-# Bulk-created into logs-opensmtpd.transaction-default and
-# logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
-# sends them): our template applies, every document = its summary, every
-# field mapped, and the questions the summary dashboard asks answered by
-# the engine as the summaries say (tests/elastic/summaries.py).  Before the
-# dashboards' queries: the data view logs-opensmtpd.* covers these data
-# streams, and the Summaries dashboard reads them.
-for k in transaction session stats; do
-	SDS=logs-opensmtpd.$k-default
-	case $k in
-	transaction)	files=$SUM_TX ;;
-	session)	files=$SUM_SESSION ;;
-	*)		files=$SUM_STATS ;;
-	esac
-	# shellcheck disable=SC2086
-	if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
-	    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
-	    > "$OUT/index-$k.out" 2>&1; then
-		cat "$OUT/index-$k.out"
+# es_group VERSION: groups 1 to 6 on one Elasticsearch, then stop it.
+# VERSION is the engine es.sh starts, or "url" for ELASTIC_URL's (nothing
+# started or stopped).  Each check's name starts with "esVERSION: "
+# (T_PREFIX); the outputs are in tests/out/elastic/esVERSION/.  OTHER_ES
+# is the other group's version: the version check must fail for it on
+# this node.  panels.py's own mutants run in the first group that gets
+# to the panels (ES_MUTANTS_ON names it).
+es_group() {
+	ev=$1
+	es_t0=$(date +%s)
+	es_p0=$T_PASS
+	es_f0=$T_FAIL
+	es_n0=$NOTRUN
+	if [ "$ev" = url ]; then
+		URL=${ELASTIC_URL%/}
+		ev=$(es_version "$URL")
+		T_PREFIX="es${ev:-unknown}: "
+		EOUT=$OUT/es-url
+		mkdir -p "$EOUT/mut"
+		echo "elastic: using the engine at $URL (ELASTIC_URL)"
+		ES_HOME_VERSION=${ES_VERSION:-}
 	else
-		cat "$OUT/index-$k.out" >&2
+		T_PREFIX="es$ev: "
+		EOUT=$OUT/es$ev
+		mkdir -p "$EOUT/mut"
+		ES_HOME_VERSION=$ev
+		NODE=$(mktemp -d /tmp/fj-elastic.XXXXXX)
+		ES_VERSION=$ev sh "$HERE/es.sh" start "$NODE" > "$EOUT/es-start.out" 2> "$EOUT/es-start.err"
+		rc=$?
+		if [ $rc = 3 ]; then
+			cat "$EOUT/es-start.err" >&2
+			# es.sh's last line says why (not cached and Maven
+			# Central unreachable; for 9.x, no Java 21 or newer)
+			why="no Elasticsearch $ev: $(sed -n 's/.*es\.sh: //p' "$EOUT/es-start.err" | tail -n 1)"
+			for what in "load.sh against the engine, twice" \
+			    "bulk create of the records into $DS" \
+			    "documents = records, field for field" \
+			    "mapped types of the dashboards' fields" \
+			    "the data view's runtime field" \
+			    "the summaries in their data streams (summaries.py)" \
+			    "the dashboards' queries (panels)" \
+			    "whole syslog lines and the pipeline cases"; do
+				t_notrun "$what: $why"
+			done
+			t_notrun "live smtpd -> rsyslogd -> omelasticsearch: $why"
+			stop_node
+			es_group_end
+			return 0
+		fi
+		if ! t_check "es.sh starts a node" [ $rc = 0 ]; then
+			cat "$EOUT/es-start.err" >&2
+			stop_node
+			es_group_end
+			return 0
+		fi
+		URL=$(tail -n 1 "$EOUT/es-start.out")
+		cat "$EOUT/es-start.err"
+		t_check "the node reports Elasticsearch $ev ($(es_version "$URL"))" es_is "$ev" "$URL"
+		# The check must be able to fail: this node is not the other group's.
+		if [ -n "${OTHER_ES:-}" ] && [ "$OTHER_ES" != "$ev" ]; then
+			if es_is "$OTHER_ES" "$URL"; then
+				t_fail "the version check takes this node for Elasticsearch $OTHER_ES"
+			else
+				t_ok "the version check tells this node from Elasticsearch $OTHER_ES"
+			fi
+		fi
 	fi
-	curl -s "$URL/$SDS/_settings?flat_settings=true" > "$OUT/ds-$k-settings.json"
-	curl -s "$URL/$SDS/_mapping" > "$OUT/ds-$k-mapping.json"
-	t_check "$SDS is a data stream with our template: backing index .ds-*, dynamic false, best_compression" \
-	    sh -c "jq -e 'keys | length > 0 and all(startswith(\".ds-$SDS-\"))' '$OUT/ds-$k-settings.json' >/dev/null &&
-		jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$OUT/ds-$k-mapping.json' >/dev/null &&
-		jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$OUT/ds-$k-settings.json' >/dev/null"
-	# shellcheck disable=SC2086
-	CHECK_TAG=stored-$k check_py stored "$URL" "$SDS" $files
-	# shellcheck disable=SC2086
-	CHECK_TAG=mapping-$k LOAD_NOTES=$(cat "$OUT/load1.out") \
-	    check_py mapping "$URL" "$SDS" $files
-done
-# shellcheck disable=SC2086
-python3 "$HERE/summaries.py" "$URL" --tx $SUM_TX --session $SUM_SESSION \
-    > "$OUT/summaries.out" 2> "$OUT/summaries.err"
-[ -s "$OUT/summaries.err" ] && t_fail "summaries.py: $(tail -n 3 "$OUT/summaries.err")"
-while IFS= read -r l; do
-	case $l in
-	"ok "*)		t_ok "summaries: ${l#ok }" ;;
-	"FAIL "*)	t_fail "summaries: ${l#FAIL }" ;;
-	"NOTRUN "*)	t_notrun "summaries: ${l#NOTRUN }" ;;
-	esac
-done < "$OUT/summaries.out"
-t_check "summaries.py answered (tests/out/elastic/summaries.out)" \
-    grep -q '^ok ' "$OUT/summaries.out"
-# It must be able to fail: a summary whose result is not what was indexed.
-# shellcheck disable=SC2086
-cat $SUM_TX | jq -c 'if .opensmtpd.tx.result == "commit"
-    then .opensmtpd.tx.result = "rollback" else . end' > "$OUT/mut/sum-tx.json"
-if python3 "$HERE/summaries.py" "$URL" --tx "$OUT/mut/sum-tx.json" \
-    --session $SUM_SESSION 2>&1 | grep -q '^FAIL messages by result'; then
-	t_ok "summaries.py fails on summaries that differ from the engine's"
-else
-	t_fail "summaries.py passes summaries that differ from the engine's"
-fi
+	modules=$(curl -s "$URL/_nodes/_local/plugins?filter_path=nodes.*.modules.name" |
+	    jq -r '[.nodes[].modules[].name] | join(" ")' 2>/dev/null)
+	processors=$(curl -s "$URL/_nodes/_local/ingest?filter_path=nodes.*.ingest.processors.type" |
+	    jq -r '[.nodes[].ingest.processors[].type] | join(" ")' 2>/dev/null)
+	echo "elastic: Elasticsearch $ev at $URL; modules: $modules"
+	es_checks
+	es_live
+	stop_node
+	es_group_end
+}
 
-# ---- 4. the dashboards' queries --------------------------------------
-# >>> panels: the visualizations' and saved searches' queries against the
-# >>> engine, compared with answers computed from the records
-# >>> (tests/elastic/panels.py), and the checker's own mutants.
-if [ -f "$HERE/panels.py" ]; then
-	# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
-	# engine lacks), "not exercised - " (the records cannot tell); the
-	# last line "panels: N passed, ...".  Each counts here on its own.
-	# shellcheck disable=SC2086
-	# The data view (logs-opensmtpd.*) covers the events', the
-	# summaries' and the self-statistics' data streams: the records are all.
-	python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
-	    --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS > "$OUT/panels.out" 2> "$OUT/panels.err"
-	while IFS= read -r l; do
-		case $l in
-		"ok - "*)		t_ok "panel: ${l#ok - }" ;;
-		"FAIL - "*)		t_fail "panel: ${l#FAIL - }" ;;
-		"not run - "*)		t_notrun "panel: ${l#not run - }" ;;
-		"not exercised - "*)	t_notrun "panel (not exercised by the records): ${l#not exercised - }" ;;
-		esac
-	done < "$OUT/panels.out"
-	tail -n 1 "$OUT/panels.out" | grep -q '^panels: ' ||
-	    t_fail "panels.py did not finish (tests/out/elastic/panels.err): $(tail -n 3 "$OUT/panels.err")"
-	# The checker itself must fail on wrong records and wrong panels.
-	# shellcheck disable=SC2086
-	python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS \
-	    > "$OUT/panels-mutants.out" 2> "$OUT/panels-mutants.err"
-	while IFS= read -r l; do
-		case $l in
-		"ok - "*)	t_ok "panels.py catches: ${l#ok - }" ;;
-		"FAIL - "*)	t_fail "panels.py misses: ${l#FAIL - }" ;;
-		esac
-	done < "$OUT/panels-mutants.out"
-	tail -n 1 "$OUT/panels-mutants.out" | grep -q '^mutants: ' ||
-	    t_fail "panels_mutants.py did not finish (tests/out/elastic/panels-mutants.err): $(tail -n 3 "$OUT/panels-mutants.err")"
-else
-	echo "elastic: panels: not yet present"
-fi
-# <<< panels
+# es_group_end: the group's own counts and time.
+es_group_end() {
+	echo "elastic: Elasticsearch $ev group: $((T_PASS - es_p0)) passed," \
+	    "$((T_FAIL - es_f0)) failed, $((NOTRUN - es_n0)) not run," \
+	    "$(($(date +%s) - es_t0)) s"
+	T_PREFIX=
+}
 
-# ---- 5. whole syslog lines (the OpenBSD path), the pipeline cases -----
+# es_checks: groups 2 to 5 on the engine at $URL.
+es_checks() {
+	# ---- 2. kibana/load.sh against it --------------------------------------
 
-# Into a namespace of their own, after the panels: the dashboards' data
-# view (logs-opensmtpd.*) would count them twice.
-DS_SYSLOG=logs-opensmtpd.event-syslog
-# shellcheck disable=SC2086
-if t_check "bulk create of $NREC whole syslog lines into $DS_SYSLOG: no errors" \
-    python3 "$HERE/index.py" --shape syslog --data-stream "$DS_SYSLOG" \
-    --stats "$OUT/ingest-syslog.json" "$URL" $RECORDS > "$OUT/index-syslog.out" 2>&1; then
-	cat "$OUT/index-syslog.out"
-else
-	cat "$OUT/index-syslog.out" >&2
-fi
-n=$(curl -s "$URL/$DS_SYSLOG/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
-t_check "one document per syslog line ($n of $NREC)" [ "${n:-0}" = "$NREC" ]
-if [ -n "$HAVE_PIPELINE" ]; then
-	# shellcheck disable=SC2086
-	CHECK_ADDED=log.file check_py stored "$URL" "$DS_SYSLOG" $RECORDS
-	# shellcheck disable=SC2086
-	check_py pipeline "$URL" opensmtpd-jsonlog $CASES
-	# The Elastic package's pipeline (packages/gen.py makes it from
-	# kibana/'s), installed under the name Fleet gives it, on the same cases.
-	PKG_PIPE=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
-	if curl -sf -o "$OUT/package-pipeline.out" -X PUT -H 'Content-Type: application/json' \
-	    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json \
-	    "$URL/_ingest/pipeline/$PKG_PIPE"; then
-		t_ok "the package's pipeline installs as $PKG_PIPE"
-		# shellcheck disable=SC2086
-		check_py pipeline "$URL" "$PKG_PIPE" $CASES
-	else
-		t_fail "package-pipeline: PUT _ingest/pipeline/$PKG_PIPE refused: $(cat "$OUT/package-pipeline.out")"
-	fi
-else
-	t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
-	for c in $CASES; do
-		t_notrun "pipeline case $(basename "$c" .json) through _simulate on Elasticsearch: no ingest-common/lang-painless/ingest-geoip in the engine (run on OpenSearch's, group 7)"
+	for run in 1 2; do
+		# The redirection on load.sh alone: T_VERBOSE's "ok -" line stays out
+		# of the output checked below.
+		sh kibana/load.sh --skip-kibana -e "$URL" > "$EOUT/load$run.out" 2>&1
+		rc=$?
+		t_check "load.sh --skip-kibana, run $run" [ $rc = 0 ]
+		[ $rc = 0 ] || cat "$EOUT/load$run.out" >&2
+		# What is installed after each run, for the comparison.
+		for r in _component_template/opensmtpd-jsonlog-settings \
+		    _component_template/opensmtpd-jsonlog-mappings \
+		    _index_template/opensmtpd-jsonlog _ingest/pipeline/opensmtpd-jsonlog \
+		    _ilm/policy/opensmtpd-jsonlog; do
+			echo "== $r"
+			curl -s "$URL/$r"
+			echo
+		done > "$EOUT/installed$run.txt"
 	done
-	t_notrun "the Elastic package's pipeline (packages/opensmtpd) on the same cases: no ingest-common/lang-painless/ingest-geoip in the engine"
-fi
-# The grok of the pipeline's first step, on Elasticsearch's own grok
-# library (lib/ of the engine), even where the engine has no processor.
-if ES_HOME_DIR=$(sh "$HERE/es.sh" fetch 2>/dev/null) && [ -d "$ES_HOME_DIR/lib" ]; then
-	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-bytes.json" > "$OUT/grok.out" 2>&1
-	python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-real-c-starttls-auth-plain-3rcpt.json" >> "$OUT/grok.out" 2>&1
-	while IFS= read -r l; do
-		case $l in
-		"ok "*)		t_ok "${l#ok }" ;;
-		"FAIL "*)	t_fail "${l#FAIL }" ;;
-		*)		t_fail "grok.py: $l" ;;
-		esac
-	done < "$OUT/grok.out"
-	# It must fail when the pattern no longer finds the record.
-	sed 's/"JSONRECORD": "[^"]*"/"JSONRECORD": "\\\\[.*"/' kibana/elasticsearch/ingest-pipeline.json \
-	    > "$OUT/mut/pipeline-grok.json"
-	if GROK_PIPELINE=$OUT/mut/pipeline-grok.json python3 "$HERE/grok.py" "$ES_HOME_DIR" \
-	    "$REC/golden-bytes.json" 2>&1 | grep -q '^FAIL grok .* on openbsd-Z lines: record 0: '; then
-		t_ok "grok.py fails when the pipeline's pattern misses the record"
+	t_check "load.sh finds Elasticsearch $ev" grep -qx "ok: Elasticsearch $ev" "$EOUT/load1.out"
+	t_check "a second load.sh run changes nothing" \
+	    cmp -s "$EOUT/installed1.txt" "$EOUT/installed2.txt"
+	t_check "load.sh says each thing it adapts, on one line" \
+	    sh -c "grep -q '^ok: ' '$EOUT/load1.out' && ! grep -v '^ok: \|^note: ' '$EOUT/load1.out'"
+	grep '^note: ' "$EOUT/load1.out" | sed 's/^/elastic: load.sh: /'
+	HAVE_PIPELINE=
+	curl -sf -o /dev/null "$URL/_ingest/pipeline/opensmtpd-jsonlog" && HAVE_PIPELINE=1
+	HAVE_ILM=
+	curl -sf -o /dev/null "$URL/_ilm/policy/opensmtpd-jsonlog" && HAVE_ILM=1
+	if [ -n "$HAVE_ILM" ]; then
+		t_ok "ILM policy installed"
 	else
-		t_fail "grok.py accepts a pattern that misses the record"
+		t_check "without ILM, load.sh says it left the policy out" \
+		    grep -q '^note: this cluster has no ILM API' "$EOUT/load1.out"
+		t_notrun "ILM: the policy opensmtpd-jsonlog and index.lifecycle.name (x-pack ILM is not in this engine)"
 	fi
-else
-	t_notrun "the pipeline's grok on Elasticsearch's grok library: no engine home"
-fi
-if has_processor geoip; then
-	:
-else
-	t_notrun "GeoIP of source.ip (smtp-in) and destination.ip (smtp-out), and the engine's database-unavailable tags: no ingest-geoip module"
-fi
+	if [ -z "$HAVE_PIPELINE" ]; then
+		t_check "without the processors, load.sh says it left the pipeline out" \
+		    grep -q '^note: this cluster lacks the ingest processors' "$EOUT/load1.out"
+	fi
 
-# ---- 6. the live path: smtpd -> filter -> rsyslogd -> omelasticsearch ----
+	# Fleet names its templates logs-<dataset> and installs them at priority
+	# 200: one for our data streams must be accepted next to ours, and ours
+	# must still be the one a new data stream gets.
+	fleet='{"index_patterns":["logs-opensmtpd.event-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"fleet"}}'
+	code=$(curl -s -o "$EOUT/fleet.out" -w '%{http_code}' -X PUT "$URL/_index_template/logs-opensmtpd.event" \
+	    -H 'Content-Type: application/json' -d "$fleet")
+	t_check "a Fleet-style template (logs-opensmtpd.event, priority 200) can exist next to ours (HTTP $code)" \
+	    [ "$code" = 200 ]
+	curl -s -X POST "$URL/_index_template/_simulate_index/logs-opensmtpd.event-fleettest" > "$EOUT/fleet-sim.json"
+	t_check "ours (priority 210) is the template a new logs-opensmtpd.event-* data stream gets" \
+	    sh -c "jq -e '.overlapping | map(.name) | index(\"logs-opensmtpd.event\") != null' '$EOUT/fleet-sim.json' >/dev/null &&
+		jq -e '.template.settings.index.codec == \"best_compression\"' '$EOUT/fleet-sim.json' >/dev/null"
+	curl -s -o /dev/null -X DELETE "$URL/_index_template/logs-opensmtpd.event"
+	# The template's old name, from releases before this one: load.sh removes
+	# it when it is ours.
+	old='{"index_patterns":["logs-opensmtpd.*-*"],"data_stream":{},"priority":200,"_meta":{"managed_by":"filter-jsonlog"}}'
+	curl -s -o /dev/null -X PUT "$URL/_index_template/logs-opensmtpd" -H 'Content-Type: application/json' -d "$old"
+	sh kibana/load.sh --skip-kibana -e "$URL" > "$EOUT/load3.out" 2>&1
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/_index_template/logs-opensmtpd")
+	t_check "load.sh removes its template of the old name logs-opensmtpd" \
+	    sh -c "[ $code = 404 ] && grep -q '^ok: DELETE _index_template/logs-opensmtpd' '$EOUT/load3.out'"
 
-if [ "${ELASTIC_LIVE:-1}" = 0 ]; then
-	t_notrun "live smtpd -> rsyslogd -> omelasticsearch (ELASTIC_LIVE=0)"
-else
-	sh "$HERE/live.sh" "$URL" "$OUT/live" > "$OUT/live.out" 2> "$OUT/live.err"
+	# ---- 3. real records, decoded (the ndjson path) ------------------------
+
+
+
+	# shellcheck disable=SC2086
+	if t_check "bulk create of $NREC decoded records into $DS: no errors" \
+	    python3 "$HERE/index.py" --stats "$EOUT/ingest-decoded.json" "$URL" $RECORDS \
+	    > "$EOUT/index-decoded.out" 2>&1; then
+		cat "$EOUT/index-decoded.out"
+	else
+		cat "$EOUT/index-decoded.out" >&2
+	fi
+	curl -s "$URL/$DS/_settings?flat_settings=true" > "$EOUT/ds-settings.json"
+	curl -s "$URL/$DS/_mapping" > "$EOUT/ds-mapping.json"
+	t_check "$DS has our template: dynamic false, best_compression" \
+	    sh -c "jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$EOUT/ds-mapping.json' >/dev/null &&
+		jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$EOUT/ds-settings.json' >/dev/null"
+	# shellcheck disable=SC2086
+	check_py stored "$URL" "$DS" $RECORDS
+	# shellcheck disable=SC2086
+	LOAD_NOTES=$(cat "$EOUT/load1.out") check_py mapping "$URL" "$DS" $RECORDS
+	# shellcheck disable=SC2086
+	check_py runtime "$URL" "$DS" $RECORDS
+
+	# The checks must be able to fail: a record with a field the template
+	# does not map, a record whose value differs from what was stored.
+	mkdir -p "$EOUT/mut"
+	# shellcheck disable=SC2086
+	{ cat $RECORDS; head -n 1 "$REC/golden-real-a-ehlo-simple.json" |
+	    jq -c '.opensmtpd.not_in_the_template = 1'; } > "$EOUT/mut/unmapped.json"
+	if python3 "$HERE/check.py" mapping "$URL" "$DS" "$EOUT/mut/unmapped.json" 2>&1 |
+	    grep -q '^FAIL every record field is mapped: .*opensmtpd.not_in_the_template'; then
+		t_ok "check.py mapping rejects a record with an unmapped field"
+	else
+		t_fail "check.py mapping accepts a record with an unmapped field"
+	fi
+	# shellcheck disable=SC2086
+	cat $RECORDS | jq -c 'if .event.action == "tx-commit" and .opensmtpd.tx.size
+	    then .opensmtpd.tx.size += 1 else . end' > "$EOUT/mut/changed.json"
+	if python3 "$HERE/check.py" stored "$URL" "$DS" "$EOUT/mut/changed.json" 2>&1 |
+	    grep -q '^FAIL every record is in _source'; then
+		t_ok "check.py stored rejects records that differ from the documents"
+	else
+		t_fail "check.py stored accepts records that differ from the documents"
+	fi
+
+	# ---- 3b. summary records, in their own data streams -------------------
+	# Bulk-created into logs-opensmtpd.transaction-default and
+	# logs-opensmtpd.session-default (as Filebeat's index: "logs-%{[event.dataset]}-default"
+	# sends them): our template applies, every document = its summary, every
+	# field mapped, and the questions the summary dashboard asks answered by
+	# the engine as the summaries say (tests/elastic/summaries.py).  Before the
+	# dashboards' queries: the data view logs-opensmtpd.* covers these data
+	# streams, and the Summaries dashboard reads them.
+	for k in transaction session stats; do
+		SDS=logs-opensmtpd.$k-default
+		case $k in
+		transaction)	files=$SUM_TX ;;
+		session)	files=$SUM_SESSION ;;
+		*)		files=$SUM_STATS ;;
+		esac
+		# shellcheck disable=SC2086
+		if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
+		    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
+		    > "$EOUT/index-$k.out" 2>&1; then
+			cat "$EOUT/index-$k.out"
+		else
+			cat "$EOUT/index-$k.out" >&2
+		fi
+		curl -s "$URL/$SDS/_settings?flat_settings=true" > "$EOUT/ds-$k-settings.json"
+		curl -s "$URL/$SDS/_mapping" > "$EOUT/ds-$k-mapping.json"
+		t_check "$SDS is a data stream with our template: backing index .ds-*, dynamic false, best_compression" \
+		    sh -c "jq -e 'keys | length > 0 and all(startswith(\".ds-$SDS-\"))' '$EOUT/ds-$k-settings.json' >/dev/null &&
+			jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$EOUT/ds-$k-mapping.json' >/dev/null &&
+			jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$EOUT/ds-$k-settings.json' >/dev/null"
+		# shellcheck disable=SC2086
+		CHECK_TAG=stored-$k check_py stored "$URL" "$SDS" $files
+		# shellcheck disable=SC2086
+		CHECK_TAG=mapping-$k LOAD_NOTES=$(cat "$EOUT/load1.out") \
+		    check_py mapping "$URL" "$SDS" $files
+	done
+	# shellcheck disable=SC2086
+	python3 "$HERE/summaries.py" "$URL" --tx $SUM_TX --session $SUM_SESSION \
+	    > "$EOUT/summaries.out" 2> "$EOUT/summaries.err"
+	[ -s "$EOUT/summaries.err" ] && t_fail "summaries.py: $(tail -n 3 "$EOUT/summaries.err")"
 	while IFS= read -r l; do
 		case $l in
-		"ok "*)		t_ok "${l#ok }" ;;
-		"FAIL "*)	t_fail "${l#FAIL }" ;;
-		"NOTRUN "*)	t_notrun "${l#NOTRUN }" ;;
+		"ok "*)		t_ok "summaries: ${l#ok }" ;;
+		"FAIL "*)	t_fail "summaries: ${l#FAIL }" ;;
+		"NOTRUN "*)	t_notrun "summaries: ${l#NOTRUN }" ;;
 		esac
-	done < "$OUT/live.out"
-	grep -q '^ok live: .* documents in' "$OUT/live.out" ||
-	    { grep -q '^NOTRUN' "$OUT/live.out" || { t_fail "live.sh (tests/out/elastic/live.err):"; tail -n 5 "$OUT/live.err" >&2; }; }
+	done < "$EOUT/summaries.out"
+	t_check "summaries.py answered ($EOUT/summaries.out)" \
+	    grep -q '^ok ' "$EOUT/summaries.out"
+	# It must be able to fail: a summary whose result is not what was indexed.
+	# shellcheck disable=SC2086
+	cat $SUM_TX | jq -c 'if .opensmtpd.tx.result == "commit"
+	    then .opensmtpd.tx.result = "rollback" else . end' > "$EOUT/mut/sum-tx.json"
+	if python3 "$HERE/summaries.py" "$URL" --tx "$EOUT/mut/sum-tx.json" \
+	    --session $SUM_SESSION 2>&1 | grep -q '^FAIL messages by result'; then
+		t_ok "summaries.py fails on summaries that differ from the engine's"
+	else
+		t_fail "summaries.py passes summaries that differ from the engine's"
+	fi
+
+	# ---- 4. the dashboards' queries --------------------------------------
+	# >>> panels: the visualizations' and saved searches' queries against the
+	# >>> engine, compared with answers computed from the records
+	# >>> (tests/elastic/panels.py), and the checker's own mutants.
+	if [ -f "$HERE/panels.py" ]; then
+		# One line a panel: "ok - ", "FAIL - ", "not run - " (a module the
+		# engine lacks), "not exercised - " (the records cannot tell); the
+		# last line "panels: N passed, ...".  Each counts here on its own.
+		# shellcheck disable=SC2086
+		# The data view (logs-opensmtpd.*) covers the events', the
+		# summaries' and the self-statistics' data streams: the records are all.
+		python3 "$HERE/panels.py" --es "$URL" --objects kibana/saved-objects.ndjson \
+		    --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS > "$EOUT/panels.out" 2> "$EOUT/panels.err"
+		while IFS= read -r l; do
+			case $l in
+			"ok - "*)		t_ok "panel: ${l#ok - }" ;;
+			"FAIL - "*)		t_fail "panel: ${l#FAIL - }" ;;
+			"not run - "*)		t_notrun "panel: ${l#not run - }" ;;
+			"not exercised - "*)	t_notrun "panel (not exercised by the records): ${l#not exercised - }" ;;
+			esac
+		done < "$EOUT/panels.out"
+		tail -n 1 "$EOUT/panels.out" | grep -q '^panels: ' ||
+		    t_fail "panels.py did not finish ($EOUT/panels.err): $(tail -n 3 "$EOUT/panels.err")"
+		# The checker itself must fail on wrong records and wrong panels:
+		# in the first group that gets here only (they test panels.py, not
+		# the engine, and take a minute).
+		if [ -z "$ES_MUTANTS_ON" ]; then
+			ES_MUTANTS_ON=$ev
+			# shellcheck disable=SC2086
+			python3 "$HERE/panels_mutants.py" --es "$URL" --records $RECORDS $SUM_TX $SUM_SESSION $SUM_STATS \
+			    > "$EOUT/panels-mutants.out" 2> "$EOUT/panels-mutants.err"
+			while IFS= read -r l; do
+				case $l in
+				"ok - "*)	t_ok "panels.py catches: ${l#ok - }" ;;
+				"FAIL - "*)	t_fail "panels.py misses: ${l#FAIL - }" ;;
+				esac
+			done < "$EOUT/panels-mutants.out"
+			tail -n 1 "$EOUT/panels-mutants.out" | grep -q '^mutants: ' ||
+			    t_fail "panels_mutants.py did not finish ($EOUT/panels-mutants.err): $(tail -n 3 "$EOUT/panels-mutants.err")"
+		else
+			t_notrun "panels.py's own mutants (panels_mutants.py): run once, in the Elasticsearch $ES_MUTANTS_ON group (they test the checker, not the engine)"
+		fi
+	else
+		echo "elastic: panels: not yet present"
+	fi
+	# <<< panels
+
+	# ---- 5. whole syslog lines (the OpenBSD path), the pipeline cases -----
+
+	# Into a namespace of their own, after the panels: the dashboards' data
+	# view (logs-opensmtpd.*) would count them twice.
+	DS_SYSLOG=logs-opensmtpd.event-syslog
+	# shellcheck disable=SC2086
+	if t_check "bulk create of $NREC whole syslog lines into $DS_SYSLOG: no errors" \
+	    python3 "$HERE/index.py" --shape syslog --data-stream "$DS_SYSLOG" \
+	    --stats "$EOUT/ingest-syslog.json" "$URL" $RECORDS > "$EOUT/index-syslog.out" 2>&1; then
+		cat "$EOUT/index-syslog.out"
+	else
+		cat "$EOUT/index-syslog.out" >&2
+	fi
+	n=$(curl -s "$URL/$DS_SYSLOG/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p')
+	t_check "one document per syslog line ($n of $NREC)" [ "${n:-0}" = "$NREC" ]
+	if [ -n "$HAVE_PIPELINE" ]; then
+		# shellcheck disable=SC2086
+		CHECK_ADDED=log.file check_py stored "$URL" "$DS_SYSLOG" $RECORDS
+		# shellcheck disable=SC2086
+		check_py pipeline "$URL" opensmtpd-jsonlog $CASES
+		# The Elastic package's pipeline (packages/gen.py makes it from
+		# kibana/'s), installed under the name Fleet gives it, on the same cases.
+		PKG_PIPE=logs-opensmtpd.event-$(sed -n 's/^version: *//p' packages/opensmtpd/manifest.yml)
+		if curl -sf -o "$EOUT/package-pipeline.out" -X PUT -H 'Content-Type: application/json' \
+		    --data-binary @packages/opensmtpd/data_stream/event/elasticsearch/ingest_pipeline/default.json \
+		    "$URL/_ingest/pipeline/$PKG_PIPE"; then
+			t_ok "the package's pipeline installs as $PKG_PIPE"
+			# shellcheck disable=SC2086
+			check_py pipeline "$URL" "$PKG_PIPE" $CASES
+		else
+			t_fail "package-pipeline: PUT _ingest/pipeline/$PKG_PIPE refused: $(cat "$EOUT/package-pipeline.out")"
+		fi
+	else
+		t_notrun "syslog lines decoded by the pipeline (grok, json): the engine has no ingest-common module"
+		for c in $CASES; do
+			t_notrun "pipeline case $(basename "$c" .json) through _simulate on Elasticsearch: no ingest-common/lang-painless/ingest-geoip in the engine (run on OpenSearch's, group 7)"
+		done
+		t_notrun "the Elastic package's pipeline (packages/opensmtpd) on the same cases: no ingest-common/lang-painless/ingest-geoip in the engine"
+	fi
+	# The grok of the pipeline's first step, on Elasticsearch's own grok
+	# library (lib/ of the engine), even where the engine has no processor,
+	# on the Java the engine runs on (9.x's jars need Java 21 or newer).
+	if ES_HOME_DIR=$(ES_VERSION=$ES_HOME_VERSION sh "$HERE/es.sh" fetch 2>/dev/null) &&
+	    [ -d "$ES_HOME_DIR/lib" ]; then
+		GROK_JAVA=$(ES_VERSION=$ES_HOME_VERSION sh "$HERE/es.sh" java)
+		ES_JAVA_HOME=$GROK_JAVA python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-bytes.json" > "$EOUT/grok.out" 2>&1
+		ES_JAVA_HOME=$GROK_JAVA python3 "$HERE/grok.py" "$ES_HOME_DIR" "$REC/golden-real-c-starttls-auth-plain-3rcpt.json" >> "$EOUT/grok.out" 2>&1
+		while IFS= read -r l; do
+			case $l in
+			"ok "*)		t_ok "${l#ok }" ;;
+			"FAIL "*)	t_fail "${l#FAIL }" ;;
+			*)		t_fail "grok.py: $l" ;;
+			esac
+		done < "$EOUT/grok.out"
+		# It must fail when the pattern no longer finds the record.
+		sed 's/"JSONRECORD": "[^"]*"/"JSONRECORD": "\\\\[.*"/' kibana/elasticsearch/ingest-pipeline.json \
+		    > "$EOUT/mut/pipeline-grok.json"
+		if GROK_PIPELINE=$EOUT/mut/pipeline-grok.json ES_JAVA_HOME=$GROK_JAVA \
+		    python3 "$HERE/grok.py" "$ES_HOME_DIR" \
+		    "$REC/golden-bytes.json" 2>&1 | grep -q '^FAIL grok .* on openbsd-Z lines: record 0: '; then
+			t_ok "grok.py fails when the pipeline's pattern misses the record"
+		else
+			t_fail "grok.py accepts a pattern that misses the record"
+		fi
+	else
+		t_notrun "the pipeline's grok on Elasticsearch's grok library: no engine home"
+	fi
+	if has_processor geoip; then
+		:
+	else
+		t_notrun "GeoIP of source.ip (smtp-in) and destination.ip (smtp-out), and the engine's database-unavailable tags: no ingest-geoip module"
+	fi
+	es_logsdb
+}
+
+# es_logsdb: the records under index.mode logsdb, which Elasticsearch 9
+# sets on every new logs-*-* data stream of a cluster created on 9.x
+# whose template sets no index.mode (ours sets none): synthetic _source.
+# The test build lacks the module that makes it the default (x-pack
+# logsdb) but has the index mode: a template of ours for
+# logs-opensmtpd.*-logsdb sets it by hand.  Every record and summary must
+# come back field for field but for its dates, which a date field keeps
+# to the millisecond (the records have microseconds), and for its ip
+# fields' IPv4-mapped IPv6 addresses, given back as IPv4
+# (tests/elastic/synthetic.jq); the records as shipped must not (the
+# check must be able to fail).  After the panels:
+# the data view would count these too.
+es_logsdb() {
+	LW="logsdb (Elasticsearch 9's default for new logs-*-* data streams):"
+	code=$(curl -s -o "$EOUT/logsdb-template.out" -w '%{http_code}' -X PUT \
+	    "$URL/_index_template/fj-test-logsdb" -H 'Content-Type: application/json' \
+	    -d '{"index_patterns":["logs-opensmtpd.*-logsdb"],"data_stream":{},"priority":300,
+		"composed_of":["opensmtpd-jsonlog-settings","opensmtpd-jsonlog-mappings"],
+		"template":{"settings":{"index.mode":"logsdb"}}}')
+	if ! t_check "$LW a template of ours with index.mode logsdb (HTTP $code)" [ "$code" = 200 ]; then
+		cat "$EOUT/logsdb-template.out" >&2
+		return 0
+	fi
+	M=kibana/elasticsearch/component-template-mappings.json
+	LDATES=$(jq -c '[.template.mappings.properties | paths(type == "object" and .type? == "date")
+	    | map(select(. != "properties"))]' "$M")
+	LIPS=$(jq -c '[.template.mappings.properties | paths(type == "object" and .type? == "ip")
+	    | map(select(. != "properties"))]' "$M")
+	# shellcheck disable=SC2086
+	for k in event transaction session stats; do
+		case $k in
+		event)		files=$RECORDS ;;
+		transaction)	files=$SUM_TX ;;
+		session)	files=$SUM_SESSION ;;
+		*)		files=$SUM_STATS ;;
+		esac
+		LDS=logs-opensmtpd.$k-logsdb
+		if ! python3 "$HERE/index.py" --data-stream "$LDS" "$URL" $files \
+		    > "$EOUT/index-logsdb-$k.out" 2>&1; then
+			t_fail "$LW bulk create of the $k records into $LDS"
+			tail -n 5 "$EOUT/index-logsdb-$k.out" >&2
+			continue
+		fi
+		mode=$(curl -s "$URL/$LDS/_settings?flat_settings=true" |
+		    jq -r '[.[].settings["index.mode"]] | unique | join(",")')
+		t_check "$LW $LDS is logsdb (index.mode ${mode:-unset})" [ "$mode" = logsdb ]
+		# what synthetic _source keeps of them (tests/elastic/synthetic.jq)
+		cat $files | jq -c --argjson dates "$LDATES" --argjson ips "$LIPS" \
+		    -f "$HERE/synthetic.jq" > "$EOUT/logsdb-$k-synthetic.json"
+		python3 "$HERE/check.py" stored "$URL" "$LDS" "$EOUT/logsdb-$k-synthetic.json" \
+		    > "$EOUT/check-logsdb-$k.out" 2> "$EOUT/check-logsdb-$k.err"
+		[ -s "$EOUT/check-logsdb-$k.err" ] && t_fail "$LW check.py stored $k: $(tail -n 3 "$EOUT/check-logsdb-$k.err")"
+		while IFS= read -r l; do
+			case $l in
+			"ok every record"*)	t_ok "$LW every $k record in synthetic _source, dates to the millisecond, IPv4-mapped addresses as IPv4: ${l#ok every record is in _source }" ;;
+			"ok "*)			t_ok "$LW $k: ${l#ok }" ;;
+			"FAIL "*)		t_fail "$LW $k: ${l#FAIL }" ;;
+			esac
+		done < "$EOUT/check-logsdb-$k.out"
+		if python3 "$HERE/check.py" stored "$URL" "$LDS" $files 2>&1 |
+		    grep -q '^FAIL every record is in _source'; then
+			t_ok "$LW $k records as shipped (microseconds) are not what synthetic _source gives back"
+		else
+			t_fail "$LW $k records come back as shipped, microseconds included: the check above proves nothing"
+		fi
+	done
+	case $ev in
+	9.*)	has_module x-pack-logsdb || has_module logsdb ||
+		    t_notrun "$LW that a new cluster makes logs-opensmtpd.* logsdb by itself (cluster.logsdb.enabled): no x-pack logsdb module in the test build (index.mode set by hand above)" ;;
+	esac
+}
+
+# es_live: group 6 on the engine at $URL.
+es_live() {
+	# ---- 6. the live path: smtpd -> filter -> rsyslogd -> omelasticsearch ----
+
+	if [ "${ELASTIC_LIVE:-1}" = 0 ]; then
+		t_notrun "live smtpd -> rsyslogd -> omelasticsearch (ELASTIC_LIVE=0)"
+	else
+		sh "$HERE/live.sh" "$URL" "$EOUT/live" > "$EOUT/live.out" 2> "$EOUT/live.err"
+		while IFS= read -r l; do
+			case $l in
+			"ok "*)		t_ok "${l#ok }" ;;
+			"FAIL "*)	t_fail "${l#FAIL }" ;;
+			"NOTRUN "*)	t_notrun "${l#NOTRUN }" ;;
+			esac
+		done < "$EOUT/live.out"
+		grep -q '^ok live: .* documents in' "$EOUT/live.out" ||
+		    { grep -q '^NOTRUN' "$EOUT/live.out" || { t_fail "live.sh ($EOUT/live.err):"; tail -n 5 "$EOUT/live.err" >&2; }; }
+	fi
+}
+
+# ---- the engines, one at a time (two shared cores) -----------------------
+
+ES_MUTANTS_ON=
+ES_FIRST=${ES_VERSION:-8.19.21}
+ES_SECOND=${ELASTIC_ES9_VERSION:-9.2.0}
+if [ -n "${ELASTIC_URL:-}" ]; then
+	es_group url
+	t_notrun "the groups on es.sh's Elasticsearch $ES_FIRST and $ES_SECOND: every check (ELASTIC_URL: only that engine is checked)"
+else
+	OTHER_ES=$ES_SECOND
+	es_group "$ES_FIRST"
+	if [ "${ELASTIC_ES9:-1}" = 0 ]; then
+		T_PREFIX="es$ES_SECOND: "
+		t_notrun "every check (ELASTIC_ES9=0)"
+		T_PREFIX=
+	else
+		OTHER_ES=$ES_FIRST
+		es_group "$ES_SECOND"
+	fi
 fi
 
 # ---- 7. the pipeline on OpenSearch's ingest modules -------------------
 
-# One engine at a time (two shared cores): Elasticsearch is stopped first.
-stop_node
 opensearch_group
 
 finish

@@ -45,6 +45,8 @@
 
 #define SINK_MAX	(8 * 1024 * 1024)	/* bytes waiting, at most */
 #define SINK_BATCH	(256 * 1024)		/* write when this much waits */
+#define SINK_AHEAD	(4 * SINK_BATCH)	/* a file: rendered ahead of the
+						   writer while it gets on */
 #define SEVERITY_INFO	6
 #define SYSLOG_HDR_MAX	320			/* "<22>Nov 24 …: " */
 /* the longest one: "<191>", date, a tag of 64, "[", a pid, "]: " */
@@ -66,8 +68,10 @@ enum { SINK_FILE, SINK_SYSLOG };
  * newlines, whole records only) and hands it over when it holds
  * SINK_BATCH bytes or when a read of input is done; the writer writes
  * the chunks in order and gives them back for reuse.  What waits (the
- * chunk being filled and those handed over) stays under SINK_MAX: beyond
- * that records are dropped and counted, as before.  A rotation (SIGHUP)
+ * chunk being filled and those handed over) stays under SINK_AHEAD while
+ * the writer gets on (the filter waits for it), under SINK_MAX when it
+ * fails or hangs: beyond that records are dropped and counted, as
+ * before.  A rotation (SIGHUP)
  * is a marker in the same queue, so that what was rendered before the
  * signal goes to the old file.  The writer counts what it wrote and what
  * went wrong; the filter takes those over into stats and says them on
@@ -274,7 +278,8 @@ sink_space(struct sink *k, size_t n)
 		c = k->cur = NULL;
 	}
 	have = c != NULL ? c->len : 0;
-	if (k->qview + have + need > SINK_MAX && !writer_room(k, have + need))
+	if (k->qview + have + need > SINK_AHEAD &&
+	    !writer_room(k, have + need))
 		return (NULL);
 	if (c == NULL)
 		c = k->cur = chunk_get(k, need);
@@ -630,9 +635,11 @@ from_now(int ms)
 }
 
 /*
- * The queue is full: while the writer gets on (a disk slower than the
- * records come, a burst), wait for it, as a write(2) of our own would
- * have; when it fails or hangs, do not: 0, and the record is dropped.
+ * More than SINK_AHEAD waits.  While the writer gets on (a disk slower
+ * than the records come, a burst), wait for it, as a write(2) of our own
+ * would have: the filter stays a few chunks ahead, and its memory small.
+ * When it fails or hangs, do not wait: records wait up to SINK_MAX, and
+ * what does not fit is dropped (0).
  */
 static int
 writer_room(struct sink *k, size_t more)
@@ -642,10 +649,12 @@ writer_room(struct sink *k, size_t more)
 	int		 room;
 
 	(void)pthread_mutex_lock(&w->mtx);
+	if (w->queued + more <= SINK_AHEAD || w->failing)
+		goto out;
 	if (k->stalled == w->ndone + 1)
 		goto out;	/* nothing written since the last wait: none */
 	end = from_now(SINK_STALL_MS);
-	while (w->queued + more > SINK_MAX && !w->failing && w->running) {
+	while (w->queued + more > SINK_AHEAD && !w->failing && w->running) {
 		if (!writer_wait(w, &w->done, &end)) {
 			k->stalled = w->ndone + 1;
 			break;

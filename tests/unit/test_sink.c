@@ -94,7 +94,7 @@ test_file_burst(void)
 	memset(&stats, 0, sizeof(stats));
 	memset(rec, 'x', sizeof(rec));
 	CHECK((k = sink_file(path)) != NULL);
-	for (i = 0; i < n; i++) {	/* about 21 MB: the queue holds 8 */
+	for (i = 0; i < n; i++) {	/* 21 MB: more than the queue holds */
 		snprintf(rec, 12, "%010d", i);
 		rec[10] = 'x';
 		if (i % 2 == 0 && (p = sink_space(k, sizeof(rec))) != NULL) {

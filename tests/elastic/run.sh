@@ -533,6 +533,22 @@ es_is() {
 # is the other group's version: the version check must fail for it on
 # this node.  panels.py's own mutants run in the first group that gets
 # to the panels (ES_MUTANTS_ON names it).
+# bulk_create WHAT DS NAME SAVED INDEX.PY-ARGS...: index.py bulk-creates
+# WHAT into DS (its output in index-NAME.out); DS's settings and mapping
+# are then kept in SAVED-settings.json and SAVED-mapping.json.
+bulk_create() {
+	what=$1 bds=$2 name=$3 saved=$4
+	shift 4
+	if t_check "bulk create of $what into $bds: no errors" \
+	    python3 "$HERE/index.py" "$@" > "$EOUT/index-$name.out" 2>&1; then
+		cat "$EOUT/index-$name.out"
+	else
+		cat "$EOUT/index-$name.out" >&2
+	fi
+	curl -s "$URL/$bds/_settings?flat_settings=true" > "$EOUT/$saved-settings.json"
+	curl -s "$URL/$bds/_mapping" > "$EOUT/$saved-mapping.json"
+}
+
 es_group() {
 	ev=$1
 	es_t0=$(date +%s)
@@ -679,18 +695,9 @@ es_checks() {
 
 	# ---- 3. real records, decoded (the ndjson path) ------------------------
 
-
-
 	# shellcheck disable=SC2086
-	if t_check "bulk create of $NREC decoded records into $DS: no errors" \
-	    python3 "$HERE/index.py" --stats "$EOUT/ingest-decoded.json" "$URL" $RECORDS \
-	    > "$EOUT/index-decoded.out" 2>&1; then
-		cat "$EOUT/index-decoded.out"
-	else
-		cat "$EOUT/index-decoded.out" >&2
-	fi
-	curl -s "$URL/$DS/_settings?flat_settings=true" > "$EOUT/ds-settings.json"
-	curl -s "$URL/$DS/_mapping" > "$EOUT/ds-mapping.json"
+	bulk_create "$NREC decoded records" "$DS" decoded ds \
+	    --stats "$EOUT/ingest-decoded.json" "$URL" $RECORDS
 	t_check "$DS has our template: dynamic false, best_compression" \
 	    sh -c "jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$EOUT/ds-mapping.json' >/dev/null &&
 		jq -e '[.[].settings[\"index.codec\"]] | all(. == \"best_compression\")' '$EOUT/ds-settings.json' >/dev/null"
@@ -739,15 +746,8 @@ es_checks() {
 		*)		files=$SUM_STATS ;;
 		esac
 		# shellcheck disable=SC2086
-		if t_check "bulk create of $(cat $files | wc -l) $k summaries into $SDS: no errors" \
-		    python3 "$HERE/index.py" --data-stream "$SDS" "$URL" $files \
-		    > "$EOUT/index-$k.out" 2>&1; then
-			cat "$EOUT/index-$k.out"
-		else
-			cat "$EOUT/index-$k.out" >&2
-		fi
-		curl -s "$URL/$SDS/_settings?flat_settings=true" > "$EOUT/ds-$k-settings.json"
-		curl -s "$URL/$SDS/_mapping" > "$EOUT/ds-$k-mapping.json"
+		bulk_create "$(cat $files | wc -l) $k summaries" "$SDS" "$k" "ds-$k" \
+		    --data-stream "$SDS" "$URL" $files
 		t_check "$SDS is a data stream with our template: backing index .ds-*, dynamic false, best_compression" \
 		    sh -c "jq -e 'keys | length > 0 and all(startswith(\".ds-$SDS-\"))' '$EOUT/ds-$k-settings.json' >/dev/null &&
 			jq -e '[.[].mappings.dynamic] | all(. == \"false\")' '$EOUT/ds-$k-mapping.json' >/dev/null &&

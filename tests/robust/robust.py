@@ -1345,6 +1345,17 @@ def count_lines(path):
         return 0
 
 
+def some_dropped(r, n):
+    """n records, some dropped, each either written or dropped."""
+    if stat(r, "records") != n or stat(r, "dropped") < 1 or \
+            stat(r, "written") + stat(r, "dropped") != n:
+        return ["records=%d written=%d dropped=%d: want %d records, all "
+                "either written or dropped" %
+                (stat(r, "records"), stat(r, "written"), stat(r, "dropped"),
+                 n)]
+    return []
+
+
 def case_full_disk():
     mnt = os.path.join(WORK, "mnt")
     os.makedirs(mnt, exist_ok=True)
@@ -1422,12 +1433,7 @@ def full_disk_forever(mnt):
                    args=["-o", out], out=False, timeout=60)
     r.path = out
     p, _ = basics(r, sent=False)
-    if stat(r, "records") != n or stat(r, "dropped") < 1 or \
-            stat(r, "written") + stat(r, "dropped") != n:
-        p.append("records=%d written=%d dropped=%d: want %d records, all "
-                 "either written or dropped" %
-                 (stat(r, "records"), stat(r, "written"),
-                  stat(r, "dropped"), n))
+    p += some_dropped(r, n)
     if r.secs > 20:
         p.append("took %.0f s" % r.secs)
     check(name + " (written=%d dropped=%d, %.1f s)" %
@@ -1490,12 +1496,7 @@ def case_stalled_output():
         p.append("stdout %.80r" % r.out)
     if not note.get("read"):
         p.append("did not read all input while the output was stuck")
-    if stat(r, "records") != n or stat(r, "dropped") < 1 or \
-            stat(r, "written") + stat(r, "dropped") != n:
-        p.append("records=%d written=%d dropped=%d: want %d records, all "
-                 "either written or dropped" %
-                 (stat(r, "records"), stat(r, "written"),
-                  stat(r, "dropped"), n))
+    p += some_dropped(r, n)
     if r.secs > 15:
         p.append("took %.0f s" % r.secs)
     check(name + " (dropped=%d, %.1f s)" % (stat(r, "dropped"), r.secs), p)

@@ -33,6 +33,16 @@ count_lines(const char *path)
 	return (n);
 }
 
+/* Seconds since *t0. */
+static double
+since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9);
+}
+
 /* The file's writer is a thread: wait (up to 5 s) for it to catch up. */
 static size_t
 settle(struct sink *k)
@@ -133,11 +143,10 @@ test_file_burst(void)
 static void
 test_file_full(void)
 {
-	struct timespec	 t0, t1;
+	struct timespec	 t0;
 	struct sink	*k;
 	char		 rec[1000];
 	int		 i, n = 12000;
-	double		 secs;
 
 	if (access("/dev/full", W_OK) != 0) {	/* Linux, FreeBSD */
 		fprintf(stderr, "NOT RUN - test_sink: the full device: no "
@@ -151,9 +160,7 @@ test_file_full(void)
 	for (i = 0; i < n; i++)
 		sink_write(k, rec, sizeof(rec));
 	(void)sink_flush(k);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	CHECK(secs < 3.0);	/* a failing writer is not waited for */
+	CHECK(since(&t0) < 3.0);	/* a failing writer is not waited for */
 	CHECK(stats.dropped > 0);
 	CHECK(sink_pending(k) > 0);
 	sink_drain(k, 200);
@@ -162,9 +169,7 @@ test_file_full(void)
 	CHECK_INT(sink_pending(k), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sink_close(k);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	CHECK(secs < 0.5);
+	CHECK(since(&t0) < 0.5);
 }
 
 /*
@@ -176,7 +181,7 @@ test_file_full(void)
 static void
 test_file_stall(void)
 {
-	struct timespec	 t0, t1;
+	struct timespec	 t0;
 	struct sink	*k;
 	char		 path[256], rec[1000];
 	int		 i, n = 12000, rfd;
@@ -195,8 +200,7 @@ test_file_stall(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++)
 		sink_write(k, rec, sizeof(rec));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = since(&t0);
 	CHECK(secs >= 0.9 && secs < 3.0);	/* one wait, not one a record */
 	CHECK(stats.dropped > 0);
 	sink_drain(k, 200);
@@ -204,9 +208,7 @@ test_file_stall(void)
 	close(rfd);		/* the stuck write fails: the writer ends */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sink_close(k);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	CHECK(secs < 1.0);
+	CHECK(since(&t0) < 1.0);
 }
 
 static int

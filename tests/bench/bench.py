@@ -888,17 +888,24 @@ def dgram(res):
         note('syslog: %s missing (make bench builds it), the datagram '
              'sink rows skipped' % DGRAM_SINK)
         return
-    stream = os.path.join(TMP, 'dg.stream')
-    for rate in [0] + DGRAM_RATES:
+    by_rate(res, 'dg.stream', DGRAM_RATES, dgram_run, 'syslog dgram',
+            'dgram-')
+
+
+def by_rate(res, name, rates, run, what, prefix):
+    """A burst, then each feed rate: SYSLOG_RUNS of run(stream, n, rate),
+    the median by delivered/s in res[prefix + 'burst' or 'rate-R']."""
+    stream = os.path.join(TMP, name)
+    for rate in [0] + rates:
         n = SYSLOG_EVENTS if rate == 0 else min(SYSLOG_EVENTS,
                                                 int(rate * SYSLOG_SECONDS))
         gen(['-n', n, '-k', K, '-p', '0.6', '-s', SEED], stream)
         runs = []
         for rep in range(SYSLOG_RUNS):
             try:
-                x = dgram_run(stream, n, rate)
+                x = run(stream, n, rate)
             except Broken as e:
-                fail('syslog dgram: %s' % e)
+                fail('%s: %s' % (what, e))
                 break
             if x is not None:
                 runs.append(x)
@@ -908,7 +915,8 @@ def dgram(res):
         by = sorted(runs, key=lambda x: x['delivered_per_s'])
         med = dict(by[(len(by) - 1) // 2])
         med['best_delivered_per_s'] = by[-1]['delivered_per_s']
-        res['dgram-burst' if rate == 0 else 'dgram-rate-%d' % rate] = med
+        med['all_lost'] = [x['lost'] for x in runs]
+        res[prefix + ('burst' if rate == 0 else 'rate-%d' % rate)] = med
 
 
 def syslog(results):
@@ -923,28 +931,9 @@ def syslog(results):
     if not os.access(exe, os.X_OK):
         note('syslog: rsyslogd not installed (mk/deps.sh bench), skipped')
         return
-    stream = os.path.join(TMP, 'sl.stream')
-    for rate in [0] + SYSLOG_RATES:
-        n = SYSLOG_EVENTS if rate == 0 else min(SYSLOG_EVENTS,
-                                                int(rate * SYSLOG_SECONDS))
-        gen(['-n', n, '-k', K, '-p', '0.6', '-s', SEED], stream)
-        runs = []
-        for rep in range(SYSLOG_RUNS):
-            try:
-                x = syslog_run(exe, stream, n, rate)
-            except Broken as e:
-                fail('syslog: %s' % e)
-                break
-            if x is not None:
-                runs.append(x)
-        os.unlink(stream)
-        if not runs:
-            continue
-        by = sorted(runs, key=lambda x: x['delivered_per_s'])
-        med = dict(by[(len(by) - 1) // 2])
-        med['best_delivered_per_s'] = by[-1]['delivered_per_s']
-        med['all_lost'] = [x['lost'] for x in runs]
-        res['burst' if rate == 0 else 'rate-%d' % rate] = med
+    by_rate(res, 'sl.stream', SYSLOG_RATES,
+            lambda stream, n, rate: syslog_run(exe, stream, n, rate),
+            'syslog', '')
 
 
 # ---- the generator itself ------------------------------------------------

@@ -1090,13 +1090,24 @@ class Checker:
         title = '%s / %s' % (d['attributes']['title'], at.get('title'))
         refs = self.panel_refs(d, p)
         self.used, self.used_all = [], []
-        try:
+
+        def check():
             if p['type'] == 'map':
                 gaps = self.check_map({'attributes': at, 'references': refs, 'id': p['panelIndex']}, title)
-                note = self.dataset_note(json.loads(at.get('mapStateJSON') or '{}').get('filters'))
-            else:
-                gaps = self.check_lens(at, refs, ctx)
-                note = self.dataset_note(at.get('state', {}).get('filters'))
+                return gaps, self.dataset_note(json.loads(at.get('mapStateJSON') or '{}').get('filters'))
+            gaps = self.check_lens(at, refs, ctx)
+            return gaps, self.dataset_note(at.get('state', {}).get('filters'))
+        self.judge(title, check)
+
+    def judge(self, title, check):
+        """Report the verdict of check(), which returns its gaps (what the
+        records cannot tell) and a note on them, or None when there was
+        nothing to run."""
+        try:
+            got = check()
+            if got is None:
+                return
+            gaps, note = got
             if gaps:
                 self.report('not exercised', title, '; '.join(gaps) + note + self.nowhere_note(self.used))
             else:
@@ -1120,32 +1131,23 @@ class Checker:
 
     def run_object(self, o, title, ctx=None):
         self.used = []
-        try:
+
+        def check():
             if o['type'] == 'map':
-                gaps = self.check_map(o, title)
-            elif o['type'] == 'visualization' and not json.loads(
-                o['attributes']['visState']).get('aggs'):
+                return self.check_map(o, title), ''
+            if o['type'] == 'visualization' and not json.loads(
+                    o['attributes']['visState']).get('aggs'):
                 # Markdown and the like: no query, nothing to compare.
                 print('- %s: no aggregation (%s), nothing to run' % (
                     title, json.loads(o['attributes']['visState']).get('type')))
-                return
-            else:
-                c = self.context_of(o)
-                if ctx is not None:
-                    c = c.plus(ctx.queries, ctx.filters)
-                if o['type'] == 'search':
-                    gaps = self.check_search(o, c, title)
-                else:
-                    gaps = self.check_vis(o, c, title)
-            if gaps:
-                self.report('not exercised', title, '; '.join(gaps) + self.nowhere_note(self.used))
-            else:
-                self.report('ok', title + self.note(self.used))
-        except NotRun as e:
-            self.report('not run', title, str(e))
-        except (Mismatch, kql.KqlError, ValueError, KeyError) as e:
-            self.report('FAIL', title, '%s%s' % ('' if isinstance(e, (Mismatch, kql.KqlError))
-                else type(e).__name__ + ' ', e))
+                return None
+            c = self.context_of(o)
+            if ctx is not None:
+                c = c.plus(ctx.queries, ctx.filters)
+            if o['type'] == 'search':
+                return self.check_search(o, c, title), ''
+            return self.check_vis(o, c, title), ''
+        self.judge(title, check)
 
     def run(self):
         try:

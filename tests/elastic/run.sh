@@ -255,6 +255,21 @@ OS_WHAT="the pipeline on OpenSearch's ingest modules:"
 jq_true() {
 	jq -e "$@" > /dev/null
 }
+# os_mutant NAME JQ CASE PATTERN WHAT CASEWHAT: the OpenSearch pipeline
+# changed by JQ, installed as fj-NAME, must fail pipeline case CASE with a
+# line matching PATTERN.
+os_mutant() {
+	jq "$2" "$OUT/os-pipeline.json" > "$OUT/mut/os-pipeline-$1.json"
+	curl -s -o /dev/null -X PUT "$OSURL/_ingest/pipeline/fj-$1" -H 'Content-Type: application/json' \
+	    --data-binary "@$OUT/mut/os-pipeline-$1.json"
+	if PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" "fj-$1" \
+	    "$HERE/pipeline/$3.json" | grep -q "$4"; then
+		t_ok "$OS_WHAT $5 fails $6"
+	else
+		t_fail "$OS_WHAT $5 passes $6"
+	fi
+}
+
 opensearch_group() {
 	if [ "${ELASTIC_OPENSEARCH:-1}" = 0 ]; then
 		t_notrun "$OS_WHAT every check (ELASTIC_OPENSEARCH=0)"
@@ -346,16 +361,9 @@ opensearch_group() {
 	# The comparison must be able to fail: the json step on the dotted
 	# _tmp.json (what the pipeline had before it first ran on an engine)
 	# and the cases as Elasticsearch's outputs, tags included.
-	jq '(.processors[] | select(.json) | .json.field) = "_tmp.json"' "$OUT/os-pipeline.json" \
-	    > "$OUT/mut/os-pipeline-dotted.json"
-	curl -s -o /dev/null -X PUT "$OSURL/_ingest/pipeline/fj-mutant" -H 'Content-Type: application/json' \
-	    --data-binary "@$OUT/mut/os-pipeline-dotted.json"
-	if PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" fj-mutant \
-	    "$HERE/pipeline/syslog-openbsd-Z.json" | grep -q '^FAIL pipeline case syslog-openbsd-Z'; then
-		t_ok "$OS_WHAT a pipeline whose json step reads _tmp.json fails the syslog case"
-	else
-		t_fail "$OS_WHAT a pipeline whose json step reads _tmp.json passes the syslog case"
-	fi
+	os_mutant dotted '(.processors[] | select(.json) | .json.field) = "_tmp.json"' \
+	    syslog-openbsd-Z '^FAIL pipeline case syslog-openbsd-Z' \
+	    "a pipeline whose json step reads _tmp.json" "the syslog case"
 	if python3 "$HERE/check.py" pipeline "$OSURL" opensmtpd-jsonlog "$HERE/pipeline/decoded-smtp-in.json" |
 	    grep -q '^FAIL pipeline case decoded-smtp-in'; then
 		t_ok "$OS_WHAT without the named difference set aside, the GeoIP tags make a case fail"
@@ -434,16 +442,9 @@ opensearch_group() {
 	    jq_true '.hits.hits[0]._source | .data_stream.dataset == "opensmtpd.transaction"
 		and .data_stream.namespace == "opensearch"' "$OUT/os-one-tx.json"
 	# without the step that moves them, the case fails
-	jq '.processors |= map(select(.script.tag? != "summary-data-stream"))' "$OUT/os-pipeline.json" \
-	    > "$OUT/mut/os-pipeline-noreroute.json"
-	curl -s -o /dev/null -X PUT "$OSURL/_ingest/pipeline/fj-noreroute" -H 'Content-Type: application/json' \
-	    --data-binary "@$OUT/mut/os-pipeline-noreroute.json"
-	if PIPELINE_ENGINE=opensearch python3 "$HERE/check.py" pipeline "$OSURL" fj-noreroute \
-	    "$HERE/pipeline/summary-reroute.json" | grep -q '^FAIL pipeline case summary-reroute: documents went to'; then
-		t_ok "$OS_WHAT a pipeline that does not move summaries fails the summary-reroute case"
-	else
-		t_fail "$OS_WHAT a pipeline that does not move summaries passes the summary-reroute case"
-	fi
+	os_mutant noreroute '.processors |= map(select(.script.tag? != "summary-data-stream"))' \
+	    summary-reroute '^FAIL pipeline case summary-reroute: documents went to' \
+	    "a pipeline that does not move summaries" "the summary-reroute case"
 	# The GeoIP panels, which Elasticsearch's test build cannot feed: the
 	# records of sessions from and to public addresses, through the
 	# pipeline's GeoIP and ASN, into an index with our mapping
